@@ -1,0 +1,120 @@
+"""``pytest-manylinux`` / ``python -m pytest_manylinux``: audit wheels from a shell.
+
+Exit codes: 0 when every input passes its target (the ``--policy`` given, else
+the tags each wheel declares), 1 when something fails, 2 on a usage error or
+an input that cannot be read. Bad input gives one line naming the file, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from . import __version__
+from ._audit import audit
+from ._errors import ManylinuxError
+from ._policy import load_policies
+from ._render import render_audit, to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._model import Audit
+
+__all__ = ["entrypoint", "main", "main_parser"]
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+
+class _Args(argparse.Namespace):
+    paths: list[Path]
+    policy: str | None
+    policy_files: list[Path]
+    json: bool
+    verbose: bool
+
+
+def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, separate so docs and tests can inspect it."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
+    )
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory or ELF file"
+    )
+    parser.add_argument(
+        "--policy",
+        help="judge against this policy (name or alias, e.g. manylinux2014, manylinux_2_28, "
+        "musllinux_1_2; an arch suffix is optional) instead of the wheel's declared tags",
+    )
+    parser.add_argument(
+        "--policy-file",
+        dest="policy_files",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="policy JSON in auditwheel's format; replaces the manylinux or musllinux data it defines",
+    )
+    parser.add_argument("--json", action="store_true", help="print one versioned JSON document")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show allowed or passing detail"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _error(message: str) -> NoReturn:
+    print(f"pytest-manylinux: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_ERROR)
+
+
+def main(cli_args: Sequence[str], prog: str | None = None) -> int:
+    """Run the CLI on ``cli_args`` and return the exit code."""
+    args = main_parser(prog).parse_args(cli_args, namespace=_Args())
+    try:
+        policies = load_policies(args.policy_files)
+        if args.policy is not None:
+            policies.validate(args.policy)  # fail on a typo before reading any wheel
+    except ManylinuxError as e:
+        _error(str(e))
+    audits: list[Audit] = []
+    errors: list[str] = []
+    for path in args.paths:
+        try:
+            audits.append(audit(path, args.policy, policies=policies))
+        except ManylinuxError as e:
+            errors.append(str(e))
+            print(f"pytest-manylinux: error: {e}", file=sys.stderr)
+    if args.json:
+        document = dict(
+            to_json(audits, tool=f"pytest-manylinux {__version__}", policy_data=policies.source)
+        )
+        document["errors"] = errors
+        print(json.dumps(document, indent=2))
+    else:
+        for result in audits:
+            print(render_audit(result, verbose=args.verbose))
+    if errors:
+        return EXIT_ERROR
+    return EXIT_OK if all(a.passed for a in audits) else EXIT_FAIL
+
+
+def entrypoint() -> NoReturn:
+    """Console-script entry point; a closed pipe (``| head``) ends it quietly."""
+    try:
+        code = main(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()  # nothing left to say, and no traceback about it
+        code = EXIT_FAIL
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    entrypoint()

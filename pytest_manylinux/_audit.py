@@ -1,0 +1,210 @@
+"""The composition root: input -> facts -> verdicts. The one place pieces meet.
+
+Facts are read once per input and evaluated against as many policies as asked
+for; the most compatible tag falls out of evaluating the whole family.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ._elf import read_facts
+from ._errors import InvalidELFError
+from ._evaluate import (
+    NO_ALLOWANCES,
+    Allowances,
+    WheelIndex,
+    best_policy,
+    declared_arch,
+    evaluate_wheel,
+    file_libc,
+    tag_violations,
+)
+from ._model import Audit, Check, ElfFacts, Libc, Policy, WheelFacts, WheelVerdict
+from ._policy import PolicySet, load_policies, parse_platform_tag
+from ._wheel import Limits, open_input
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Sequence
+
+__all__ = ["FactsCache", "audit", "audit_elf", "audit_wheel", "read_wheel_facts"]
+
+
+class FactsCache(Protocol):
+    """Where facts of unchanged members are kept between runs (see ``_cache``)."""
+
+    def get(self, key: str) -> ElfFacts | bool | None:
+        """Facts, None for "not an ELF file", or False when unknown."""
+
+    def put(self, key: str, facts: ElfFacts | None) -> None:
+        """Remember what a member was."""
+
+
+_DEFAULT_POLICIES: list[PolicySet] = []
+
+
+def default_policies() -> PolicySet:
+    """The vendored policy data, loaded once per process."""
+    if not _DEFAULT_POLICIES:
+        _DEFAULT_POLICIES.append(load_policies())
+    return _DEFAULT_POLICIES[0]
+
+
+def read_wheel_facts(
+    path: str | os.PathLike[str], limits: Limits | None = None, cache: FactsCache | None = None
+) -> WheelFacts:
+    """Read every ELF file of a wheel, directory or bare ELF file."""
+    with open_input(path, limits) as reader:
+        meta = reader.metadata()
+        elves: list[ElfFacts] = []
+        for member in reader.members():
+            known = cache.get(member.key) if cache is not None else False
+            if known is not False:
+                if isinstance(known, ElfFacts):
+                    elves.append(replace(known, path=member.name))
+                continue
+            with reader.open_elf(member) as stream:
+                facts = None if stream is None else read_facts(stream, member.name)
+            if cache is not None:
+                cache.put(member.key, facts)
+            if facts is not None:
+                elves.append(facts)
+        return WheelFacts(
+            path=reader.display,
+            kind=reader.kind,
+            name=meta.name,
+            version=meta.version,
+            filename_platforms=meta.filename_platforms,
+            wheel_platforms=meta.wheel_platforms,
+            record=meta.record,
+            elves=tuple(elves),
+        )
+
+
+def audit(
+    path: str | os.PathLike[str],
+    policy: str | None = None,
+    *,
+    policies: PolicySet | None = None,
+    allow: Allowances = NO_ALLOWANCES,
+    limits: Limits | None = None,
+    cache: FactsCache | None = None,
+) -> Audit:
+    """Audit one input against ``policy``, or against the tags it declares."""
+    facts = read_wheel_facts(path, limits, cache)
+    return judge(facts, policy, policies=policies, allow=allow)
+
+
+def judge(
+    facts: WheelFacts,
+    policy: str | None = None,
+    *,
+    policies: PolicySet | None = None,
+    allow: Allowances = NO_ALLOWANCES,
+) -> Audit:
+    """Evaluate facts already read; the plugin calls this once per marker."""
+    policies = policies or default_policies()
+    index = WheelIndex(facts)
+    arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
+    libc = _declared_libc(facts.declared_platforms) or next(
+        (lib for e in facts.elves if (lib := file_libc(e)) is not None), Libc.GLIBC
+    )
+    notes: list[str] = []
+    best = sym = None
+    strictest = None
+    if arch is not None and facts.elves:
+        family = policies.family(libc, arch)
+        best = best_policy(index, family).tag
+        sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS).tag
+        strictest = evaluate_wheel(index, family[0])
+
+    declared: list[WheelVerdict] = []
+    unknown: list[str] = []
+    for tag in facts.declared_platforms:
+        if tag == "any":
+            continue
+        target = policies.for_tag(tag)
+        if target is None:
+            unknown.append(tag)
+            continue
+        if any(v.policy == target.tag for v in declared):
+            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
+        if target.note:
+            notes.append(f"{tag}: {target.note}")
+        declared.append(evaluate_wheel(index, target, allow))
+    best_policy_obj = policies.lookup(best, None) if best else None
+    tags = (
+        tag_violations(facts, declared, best_policy_obj, unknown)
+        if best_policy_obj is not None
+        else tag_violations(facts, declared, _placeholder(libc, arch), unknown)
+    )
+
+    if policy is not None:
+        policies.validate(policy)
+        if arch is None and parse_platform_tag(policy) is None:
+            # No ELF file and no platform tag: nothing can break any policy.
+            verdicts: tuple[WheelVerdict, ...] = (WheelVerdict(facts.path, policy),)
+        else:
+            target = policies.lookup(policy, arch, libc)
+            if target.note:
+                notes.append(f"{target.tag}: {target.note}")
+            verdicts = (evaluate_wheel(index, target, allow),)
+    else:
+        verdicts = tuple(declared)
+        if not declared and facts.elves:
+            notes.append("no platform tag declared: nothing to hold the content to; pass a policy")
+    return Audit(
+        facts=facts,
+        arch=arch,
+        libc=libc,
+        best=best,
+        sym_tag=sym,
+        verdicts=verdicts,
+        explicit=policy is not None,
+        tags=tags,
+        declared=tuple(declared),
+        strictest=strictest,
+        notes=tuple(notes),
+    )
+
+
+def _placeholder(libc: Libc, arch: str | None) -> Policy:
+    return Policy(name="linux", arch=arch or "unknown", libc=libc, priority=0)
+
+
+def _majority(arches: Iterable[str | None]) -> str | None:
+    counts = collections.Counter(a for a in arches if a)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _declared_libc(platforms: Sequence[str]) -> Libc | None:
+    for tag in platforms:
+        if tag.startswith("musllinux"):
+            return Libc.MUSL
+        if tag.startswith("manylinux"):
+            return Libc.GLIBC
+    return None
+
+
+def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audit:
+    """Audit a wheel (or directory, or ELF file) against ``policy`` or its declared tags.
+
+    ``policy`` is a name or alias (``manylinux2014``, ``musllinux_1_2``), with
+    or without an arch suffix. The result is frozen and holds the facts, the
+    most compatible tag and one verdict per target policy.
+    """
+    return audit(path, policy)
+
+
+def audit_elf(path: str | os.PathLike[str], policy: str | None = None) -> Audit:
+    """Audit one ELF file; without ``policy`` it reports the most compatible tag."""
+    if not Path(path).is_file():
+        raise InvalidELFError(str(path), "no such file")
+    result = audit(path, policy)
+    if result.facts.kind != "elf":
+        raise InvalidELFError(str(path), "not an ELF file (bad magic)")
+    return result

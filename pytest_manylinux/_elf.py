@@ -1,0 +1,558 @@
+"""ELF bytes -> :class:`ElfFacts`. The only module that imports elftools.
+
+pyelftools identifies the file and parses its header. The tables the verdict
+needs are then read the way the dynamic loader reads them, from program
+headers and ``PT_DYNAMIC`` (so ``strip`` and even section-header removal do not
+hide anything), and decoded in bulk with :mod:`struct`: one pass over
+``.dynsym`` joined with ``.gnu.version``, and one bounded walk of
+``.gnu.version_r``. Per-symbol pyelftools objects cost ~24 us each, which is
+most of auditwheel's time on large libraries.
+
+Every read is bounds-checked and every loop is bounded by the size of its
+table, so hostile input ends in :class:`InvalidELFError`, never a hang.
+
+References: System V gABI (ELF header, program headers, dynamic section),
+the LSB "Symbol Versioning" chapter (verneed/versym), and the x86-64 psABI
+(GNU property notes, ISA levels).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, replace
+from typing import IO, TYPE_CHECKING
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from ._errors import InvalidELFError
+from ._model import ElfFacts, SymbolRef, VersionNeed
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["ELF_MAGIC", "read_facts"]
+
+ELF_MAGIC = b"\x7fELF"
+
+# Program header types and flags (gABI), GNU extensions.
+_PT_LOAD, _PT_DYNAMIC, _PT_INTERP, _PT_NOTE = 1, 2, 3, 4
+_PT_GNU_STACK, _PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
+_PF_X = 0x1
+
+# Dynamic tags (gABI + GNU).
+_DT_NULL, _DT_NEEDED, _DT_HASH, _DT_STRTAB, _DT_SYMTAB = 0, 1, 4, 5, 6
+_DT_STRSZ, _DT_SYMENT, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = 10, 11, 14, 15, 29
+_DT_GNU_HASH, _DT_VERSYM, _DT_VERNEED, _DT_VERNEEDNUM = (
+    0x6FFFFEF5,
+    0x6FFFFFF0,
+    0x6FFFFFFE,
+    0x6FFFFFFF,
+)
+
+_SHT_DYNSYM = 11
+_STB_WEAK = 2
+_STT_NOTYPE, _STT_FUNC, _STT_GNU_IFUNC = 0, 2, 10
+_VER_FLG_WEAK = 0x2
+_VERSYM_HIDDEN = 0x8000
+
+_NT_GNU_PROPERTY_TYPE_0 = 5
+_GNU_PROPERTY_X86_ISA_1_NEEDED = 0xC0008002
+# x86-64 psABI ISA level bits, highest first (auditwheel's order of tests).
+_X86_ISA_LEVELS = ((8, "x86_64_v4"), (4, "x86_64_v3"), (2, "x86_64_v2"))
+
+# ARM EABI flags: armv7l wheels must be EABI5 hard-float (auditwheel's rule).
+_EF_ARM_EABIMASK, _EF_ARM_EABI_VER5, _EF_ARM_ABI_FLOAT_HARD = 0xFF000000, 0x05000000, 0x400
+
+# (e_machine, class, little endian) -> policy arch name, as auditwheel's lddtree.
+_ARCHES = {
+    ("EM_386", 32, True): "i686",
+    ("EM_X86_64", 64, True): "x86_64",
+    ("EM_PPC64", 64, True): "ppc64le",
+    ("EM_PPC64", 64, False): "ppc64",
+    ("EM_RISCV", 64, True): "riscv64",
+    ("EM_AARCH64", 64, True): "aarch64",
+    ("EM_S390", 64, False): "s390x",
+    ("EM_ARM", 32, True): "armv7l",
+    ("EM_LOONGARCH", 64, True): "loongarch64",
+}
+
+# Bounds that keep hostile headers from asking for absurd work.
+_MAX_STRING = 4096
+_MAX_DYNAMIC_BYTES = 1 << 20
+_MAX_VERNEED_ENTRIES = 1 << 16
+
+
+class _Layout:
+    """struct formats for one (class, endianness), chosen once per file."""
+
+    def __init__(self, elf_class: int, little: bool) -> None:
+        e = "<" if little else ">"
+        self.word = struct.Struct(e + "I")
+        self.half = e + "H"
+        if elf_class == 64:
+            # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align
+            self.phdr, self.ph_idx = struct.Struct(e + "IIQQQQQQ"), (0, 1, 2, 3, 5)
+            # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, ...
+            self.shdr, self.sh_idx = struct.Struct(e + "IIQQQQIIQQ"), (1, 4, 5, 9)
+            self.dyn = struct.Struct(e + "qQ")
+            # st_name, st_info, st_other, st_shndx, st_value, st_size
+            self.sym, self.sym_idx = struct.Struct(e + "IBBHQQ"), (0, 1, 3)
+            self.note_align = 8
+        else:
+            # p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align
+            self.phdr, self.ph_idx = struct.Struct(e + "IIIIIIII"), (0, 6, 1, 2, 4)
+            self.shdr, self.sh_idx = struct.Struct(e + "IIIIIIIIII"), (1, 4, 5, 9)
+            self.dyn = struct.Struct(e + "iI")
+            # st_name, st_value, st_size, st_info, st_other, st_shndx
+            self.sym, self.sym_idx = struct.Struct(e + "IIIBBH"), (0, 3, 5)
+            self.note_align = 4
+        self.verneed = struct.Struct(e + "HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
+        self.vernaux = struct.Struct(
+            e + "IHHII"
+        )  # vna_hash, vna_flags, vna_other, vna_name, vna_next
+        self.note = struct.Struct(e + "III")  # namesz, descsz, type
+
+
+class _Image:
+    """Bounds-checked reads from a seekable stream, with errors naming the file."""
+
+    def __init__(self, stream: IO[bytes], path: str) -> None:
+        self.stream = stream
+        self.path = path
+        self.size = stream.seek(0, 2)
+
+    def fail(self, problem: str) -> InvalidELFError:
+        return InvalidELFError(self.path, problem)
+
+    def read(self, offset: int, length: int, what: str) -> bytes:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            msg = f"{what} at offset {offset:#x} (+{length:#x}) lies beyond the end of the file ({self.size:#x} bytes)"
+            raise self.fail(msg)
+        self.stream.seek(offset)
+        data = self.stream.read(length)
+        if len(data) != length:
+            raise self.fail(f"short read of {what}")
+        return data
+
+
+def _cstr(table: bytes, offset: int, what: str, image: _Image) -> str:
+    """A NUL-terminated string from a string table, bounded and decoded safely."""
+    if not 0 <= offset < len(table):
+        raise image.fail(f"{what} name offset {offset:#x} is outside the string table")
+    end = table.find(b"\0", offset, offset + _MAX_STRING)
+    if end < 0:
+        raise image.fail(f"{what} name at {offset:#x} has no terminating NUL")
+    return table[offset:end].decode("utf-8", "backslashreplace")
+
+
+def read_facts(stream: IO[bytes], path: str) -> ElfFacts:
+    """Read the facts of one ELF file from a seekable binary stream.
+
+    ``path`` names the file in messages and in the facts (for a wheel member,
+    the member name). Raises :class:`InvalidELFError` for anything malformed.
+    """
+    image = _Image(stream, path)
+    if image.size < 16 or image.read(0, 4, "ELF magic") != ELF_MAGIC:
+        raise image.fail("not an ELF file (bad magic or too short)")
+    header = _parse_header(stream, image)
+    try:
+        return _Reader(image, header).facts()
+    except (struct.error, OverflowError, MemoryError) as e:
+        raise image.fail(f"malformed tables ({e})") from e
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """The ELF header fields we use, typed (pyelftools hands out ``Any``)."""
+
+    elf_class: int
+    little: bool
+    machine: str
+    type: str
+    osabi: str
+    flags: int
+    phoff: int
+    phnum: int
+    phentsize: int
+    shoff: int
+    shnum: int
+    shentsize: int
+
+
+def _parse_header(stream: IO[bytes], image: _Image) -> _Header:
+    """Let pyelftools identify the file; translate whatever it raises, once."""
+    try:
+        elf = ELFFile(stream)
+        header = elf.header
+        return _Header(
+            elf_class=int(elf.elfclass),
+            little=bool(elf.little_endian),
+            machine=str(header["e_machine"]),
+            type=str(header["e_type"]),
+            osabi=str(header["e_ident"]["EI_OSABI"]),
+            flags=int(header["e_flags"]),
+            phoff=int(header["e_phoff"]),
+            phnum=int(header["e_phnum"]),
+            phentsize=int(header["e_phentsize"]),
+            shoff=int(header["e_shoff"]),
+            shnum=int(header["e_shnum"]),
+            shentsize=int(header["e_shentsize"]),
+        )
+    except ELFError as e:
+        raise image.fail(str(e)) from e
+    except Exception as e:
+        raise image.fail(f"unreadable ELF header ({type(e).__name__}: {e})") from e
+
+
+class _Reader:
+    """One pass over one file's program headers and dynamic tables."""
+
+    def __init__(self, image: _Image, header: _Header) -> None:
+        self.image = image
+        self.h = header
+        self.layout = _Layout(header.elf_class, header.little)
+        self.loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
+
+    def facts(self) -> ElfFacts:
+        h = self.h
+        arch, arch_problem = _arch(h.machine, h.elf_class, h.little, h.flags)
+        phdrs = list(self._program_headers())
+        self.loads = [
+            (vaddr, off, size) for ptype, _, off, vaddr, size in phdrs if ptype == _PT_LOAD
+        ]
+        interpreter = None
+        dynamic: tuple[int, int] | None = None
+        exec_stack: bool | None = None
+        notes: list[tuple[int, int]] = []
+        for ptype, pflags, off, _, size in phdrs:
+            if ptype == _PT_INTERP and interpreter is None:
+                raw = self.image.read(off, min(size, _MAX_STRING), "PT_INTERP")
+                interpreter = raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+            elif ptype == _PT_DYNAMIC and dynamic is None:
+                dynamic = (off, size)
+            elif ptype == _PT_GNU_STACK:
+                exec_stack = bool(pflags & _PF_X)
+            elif ptype in (_PT_NOTE, _PT_GNU_PROPERTY):
+                notes.append((off, size))
+        if phdrs and exec_stack is None and dynamic is not None:
+            exec_stack = True  # no PT_GNU_STACK: glibc assumes an executable stack
+        isa = self._isa(notes) if arch == "x86_64" else None
+        facts = ElfFacts(
+            path=self.image.path,
+            elf_class=h.elf_class,
+            little_endian=h.little,
+            machine=h.machine,
+            osabi=h.osabi,
+            elf_type=h.type,
+            flags=h.flags,
+            arch=arch,
+            arch_problem=arch_problem,
+            isa=isa,
+            interpreter=interpreter,
+            has_program_headers=bool(phdrs),
+            exec_stack=exec_stack,
+        )
+        return facts if dynamic is None else self._dynamic(facts, *dynamic)
+
+    # -- program headers ---------------------------------------------------
+
+    def _program_headers(self) -> Iterator[tuple[int, int, int, int, int]]:
+        """(type, flags, offset, vaddr, filesz) of each program header."""
+        h, phdr = self.h, self.layout.phdr
+        if h.phnum == 0 or h.phoff == 0:
+            return
+        if h.phentsize < phdr.size:
+            raise self.image.fail(f"e_phentsize {h.phentsize} is smaller than a program header")
+        table = self.image.read(h.phoff, h.phnum * h.phentsize, "program header table")
+        t, f, o, v, s = self.layout.ph_idx
+        for i in range(h.phnum):
+            entry = phdr.unpack_from(table, i * h.phentsize)
+            yield entry[t], entry[f], entry[o], entry[v], entry[s]
+
+    def _offset(self, vaddr: int, what: str) -> int:
+        """Map a virtual address to a file offset through the PT_LOAD segments."""
+        for start, offset, size in self.loads:
+            if start <= vaddr < start + size:
+                return vaddr - start + offset
+        raise self.image.fail(f"{what} address {vaddr:#x} is not in any loaded segment")
+
+    def _isa(self, notes: list[tuple[int, int]]) -> str | None:
+        """The x86-64 ISA level from the first GNU property note (auditwheel's rule)."""
+        for off, size in notes:
+            data = self.image.read(off, size, "note segment")
+            for ntype, name, desc in self._notes(data):
+                if ntype != _NT_GNU_PROPERTY_TYPE_0 or name != b"GNU\0":
+                    continue
+                return self._isa_from_properties(desc)
+        return None
+
+    def _notes(self, data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
+        pos, note, align = 0, self.layout.note, self.layout.note_align
+        while pos + note.size <= len(data):
+            namesz, descsz, ntype = note.unpack_from(data, pos)
+            name_start = pos + note.size
+            desc_start = name_start + _align(namesz, 4)
+            end = desc_start + _align(descsz, align if ntype == _NT_GNU_PROPERTY_TYPE_0 else 4)
+            if desc_start + descsz > len(data):
+                raise self.image.fail("a note's size runs past its segment")
+            yield (
+                ntype,
+                data[name_start : name_start + namesz],
+                data[desc_start : desc_start + descsz],
+            )
+            pos = end
+
+    def _isa_from_properties(self, desc: bytes) -> str | None:
+        pos, word, align = 0, self.layout.word, self.layout.note_align
+        while pos + 8 <= len(desc):
+            (pr_type,) = word.unpack_from(desc, pos)
+            (pr_datasz,) = word.unpack_from(desc, pos + 4)
+            if pos + 8 + pr_datasz > len(desc):
+                raise self.image.fail("a GNU property runs past its note")
+            if pr_type == _GNU_PROPERTY_X86_ISA_1_NEEDED and pr_datasz == 4:
+                (bits,) = word.unpack_from(desc, pos + 8)
+                return next((name for bit, name in _X86_ISA_LEVELS if bits & bit), None)
+            pos += 8 + _align(pr_datasz, align)
+        return None
+
+    # -- dynamic section ---------------------------------------------------
+
+    def _dynamic(self, facts: ElfFacts, offset: int, size: int) -> ElfFacts:
+        image, dyn = self.image, self.layout.dyn
+        raw = image.read(offset, min(size, _MAX_DYNAMIC_BYTES, image.size - offset), "PT_DYNAMIC")
+        tags: dict[int, int] = {}
+        needed_offsets: list[int] = []
+        for d_tag, d_val in dyn.iter_unpack(raw[: len(raw) - len(raw) % dyn.size]):
+            if d_tag == _DT_NULL:
+                break
+            if d_tag == _DT_NEEDED:
+                needed_offsets.append(d_val)
+            else:
+                tags.setdefault(d_tag, d_val)
+        if _DT_STRTAB not in tags:
+            if needed_offsets:
+                raise image.fail("PT_DYNAMIC has DT_NEEDED but no DT_STRTAB")
+            return replace(facts, has_dynamic=True)
+        strsz = tags.get(_DT_STRSZ)
+        if strsz is None:
+            raise image.fail("PT_DYNAMIC has no DT_STRSZ")
+        strtab = image.read(
+            self._offset(tags[_DT_STRTAB], "DT_STRTAB"), strsz, "DT_STRTAB string table"
+        )
+
+        def text(tag: int) -> str | None:
+            return _cstr(strtab, tags[tag], "dynamic tag", image) if tag in tags else None
+
+        def path_list(tag: int) -> tuple[str, ...]:
+            value = text(tag)
+            return tuple(value.split(":")) if value is not None else ()
+
+        needs = self._version_needs(tags, strtab)
+        undefined, python_init = self._symbols(tags, strtab, needs)
+        return replace(
+            facts,
+            has_dynamic=True,
+            needed=tuple(_cstr(strtab, o, "DT_NEEDED", image) for o in needed_offsets),
+            soname=text(_DT_SONAME),
+            rpath=path_list(_DT_RPATH),
+            runpath=path_list(_DT_RUNPATH),
+            version_needs=tuple(need for need, _ in needs.values()),
+            undefined=undefined,
+            python_init=python_init,
+        )
+
+    def _version_needs(
+        self, tags: dict[int, int], strtab: bytes
+    ) -> dict[int, tuple[VersionNeed, str]]:
+        """``.gnu.version_r`` as {versym index: (need, library)}, built once per file.
+
+        The walk follows ``vn_next``/``vna_next`` but is bounded by DT_VERNEEDNUM,
+        by each ``vn_cnt`` and by a visited set, so a cycle cannot hang it.
+        """
+        if _DT_VERNEED not in tags:
+            return {}
+        image, vn, vna = self.image, self.layout.verneed, self.layout.vernaux
+        count = tags.get(_DT_VERNEEDNUM, 0)
+        if count > _MAX_VERNEED_ENTRIES:
+            raise image.fail(f"DT_VERNEEDNUM claims {count} entries")
+        pos = self._offset(tags[_DT_VERNEED], "DT_VERNEED")
+        seen: set[int] = set()
+        out: dict[int, tuple[VersionNeed, str]] = {}
+        for _ in range(count):
+            if pos in seen:
+                raise image.fail("the version-needs chain (vn_next) loops")
+            seen.add(pos)
+            _, cnt, vn_file, vn_aux, vn_next = vn.unpack(image.read(pos, vn.size, "Elf_Verneed"))
+            library = _cstr(strtab, vn_file, "vn_file", image)
+            aux = pos + vn_aux
+            for _ in range(cnt):
+                if aux in seen:
+                    raise image.fail("the version-needs chain (vna_next) loops")
+                seen.add(aux)
+                _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
+                need = VersionNeed(
+                    library, _cstr(strtab, name, "vna_name", image), bool(flags & _VER_FLG_WEAK)
+                )
+                out[other & ~_VERSYM_HIDDEN] = (need, library)
+                if nxt == 0:
+                    break
+                aux += nxt
+            if vn_next == 0:
+                break
+            pos += vn_next
+        return out
+
+    def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:
+        """How many ``.dynsym`` entries there are, as the loader would know it.
+
+        The section header says it directly when present; otherwise DT_HASH's
+        nchain, or a walk of DT_GNU_HASH's last chain.
+        """
+        image, sym = self.image, self.layout.sym
+        for sh_type, sh_offset, sh_size, sh_entsize in self._section_headers():
+            if sh_type == _SHT_DYNSYM and sh_offset == symtab and sh_entsize:
+                return sh_size // sh_entsize
+        word = self.layout.word
+        if _DT_HASH in tags:
+            off = self._offset(tags[_DT_HASH], "DT_HASH")
+            return int(word.unpack(image.read(off + 4, 4, "DT_HASH nchain"))[0])
+        if _DT_GNU_HASH in tags:
+            return self._gnu_hash_count(self._offset(tags[_DT_GNU_HASH], "DT_GNU_HASH"))
+        if _DT_STRTAB in tags and tags[_DT_STRTAB] > tags[_DT_SYMTAB]:
+            # Linkers place .dynstr right after .dynsym; the last resort.
+            return (tags[_DT_STRTAB] - tags[_DT_SYMTAB]) // sym.size
+        return 0
+
+    def _section_headers(self) -> Iterator[tuple[int, int, int, int]]:
+        h, shdr = self.h, self.layout.shdr
+        if h.shnum == 0 or h.shoff == 0 or h.shentsize < shdr.size:
+            return
+        if h.shoff + h.shnum * h.shentsize > self.image.size:
+            return  # a truncated section table is not the loader's problem
+        table = self.image.read(h.shoff, h.shnum * h.shentsize, "section header table")
+        t, o, s, e = self.layout.sh_idx
+        for i in range(h.shnum):
+            entry = shdr.unpack_from(table, i * h.shentsize)
+            yield entry[t], entry[o], entry[s], entry[e]
+
+    def _gnu_hash_count(self, off: int) -> int:
+        image, word = self.image, self.layout.word
+        nbuckets, symoffset, bloom_size, _ = struct.unpack(
+            word.format[0] + "IIII", image.read(off, 16, "DT_GNU_HASH header")
+        )
+        bloom_word = 8 if self.h.elf_class == 64 else 4
+        buckets_at = off + 16 + bloom_size * bloom_word
+        buckets = struct.unpack(
+            f"{word.format[0]}{nbuckets}I",
+            image.read(buckets_at, 4 * nbuckets, "DT_GNU_HASH buckets"),
+        )
+        last = int(max(buckets, default=0))
+        if last < symoffset:
+            return int(symoffset)
+        chains_at = buckets_at + 4 * nbuckets
+        limit = (image.size - chains_at) // 4
+        index = last
+        while index - symoffset < limit:
+            value: int
+            (value,) = word.unpack(
+                image.read(chains_at + 4 * (index - symoffset), 4, "DT_GNU_HASH chain")
+            )
+            if value & 1:
+                return index + 1
+            index += 1
+        raise image.fail("DT_GNU_HASH chain never ends")
+
+    def _symbols(
+        self, tags: dict[int, int], strtab: bytes, needs: dict[int, tuple[VersionNeed, str]]
+    ) -> tuple[tuple[SymbolRef, ...], str | None]:
+        """Undefined dynamic symbols with their versions, and the Python init symbol.
+
+        One bulk decode of ``.dynsym`` next to ``.gnu.version``; names are only
+        read for undefined symbols and for the few defined ones that can be an
+        init function (found by a search in ``.dynstr`` first).
+        """
+        if _DT_SYMTAB not in tags:
+            return (), None
+        image, sym = self.image, self.layout.sym
+        syment = tags.get(_DT_SYMENT, sym.size)
+        if syment != sym.size:
+            raise image.fail(f"DT_SYMENT is {syment}, expected {sym.size}")
+        symtab = self._offset(tags[_DT_SYMTAB], "DT_SYMTAB")
+        count = min(self._symbol_count(tags, symtab), (image.size - symtab) // sym.size)
+        if count <= 0:
+            return (), None
+        table = image.read(symtab, count * sym.size, ".dynsym")
+        versions: tuple[int, ...] = ()
+        if _DT_VERSYM in tags:
+            at = self._offset(tags[_DT_VERSYM], "DT_VERSYM")
+            avail = min(count, (image.size - at) // 2)
+            versions = struct.unpack(
+                f"{self.layout.half[0]}{avail}H", image.read(at, 2 * avail, ".gnu.version")
+            )
+        init_offsets = _init_name_offsets(strtab, image.path)
+        name_i, info_i, shndx_i = self.layout.sym_idx
+        undefined: list[SymbolRef] = []
+        python_init: str | None = None
+        for index, entry in enumerate(sym.iter_unpack(table)):
+            if index == 0:
+                continue
+            st_name, st_info, st_shndx = entry[name_i], entry[info_i], entry[shndx_i]
+            if st_shndx != 0:
+                if python_init is None and st_name in init_offsets and st_info & 0xF == _STT_FUNC:
+                    python_init = _cstr(strtab, st_name, "symbol", image)
+                continue
+            if st_name == 0:
+                continue
+            ndx = versions[index] & ~_VERSYM_HIDDEN if index < len(versions) else 1
+            need = needs.get(ndx)
+            kind = st_info & 0xF
+            undefined.append(
+                SymbolRef(
+                    name=_cstr(strtab, st_name, "symbol", image),
+                    version=need[0].version if need else None,
+                    library=need[1] if need else None,
+                    weak=st_info >> 4 == _STB_WEAK,
+                    function=kind in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
+                )
+            )
+        return tuple(undefined), python_init
+
+
+# Module init functions (auditwheel's elf_is_python_extension): CPython 3, 2, cffi/PyPy.
+_INIT_PREFIXES = (b"PyInit_", b"init", b"_cffi_pypyinit_")
+
+
+def _init_name_offsets(strtab: bytes, path: str) -> frozenset[int]:
+    """Offsets in ``.dynstr`` where this file's module init name starts.
+
+    The module is the file name up to its first dot (``_core.cpython-311-...so``
+    -> ``_core``), so only ``PyInit__core`` and its Python 2/cffi twins count.
+    """
+    module = path.rsplit("/", 1)[-1].split(".", 1)[0].encode("utf-8", "surrogateescape")
+    found: set[int] = set()
+    for prefix in _INIT_PREFIXES:
+        needle = prefix + module + b"\0"
+        at = strtab.find(needle)
+        while at >= 0:
+            found.add(at)
+            at = strtab.find(needle, at + 1)
+    return frozenset(found)
+
+
+def _align(value: int, to: int) -> int:
+    return (value + to - 1) & ~(to - 1)
+
+
+def _arch(machine: str, elf_class: int, little: bool, flags: int) -> tuple[str | None, str | None]:
+    """The policy arch of a file, or None with the reason (auditwheel's rules)."""
+    arch = _ARCHES.get((machine, elf_class, little))
+    if arch is None:
+        endian = "little" if little else "big"
+        return None, f"{machine} {elf_class}-bit {endian}-endian is not a manylinux architecture"
+    if arch == "armv7l":
+        if flags & _EF_ARM_EABIMASK != _EF_ARM_EABI_VER5:
+            return None, "armv7l needs ARM EABI version 5"
+        if flags & _EF_ARM_ABI_FLOAT_HARD != _EF_ARM_ABI_FLOAT_HARD:
+            return None, "armv7l needs the hard-float ABI"
+    return arch, None

@@ -1,0 +1,281 @@
+"""The values that flow through the audit: facts, policies, violations, verdicts.
+
+Nothing here does I/O or imports from the package, so every other module can
+depend on it. Facts describe what a file *is* and never mention a policy;
+verdicts describe how facts compare with one policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "Audit",
+    "Check",
+    "ElfFacts",
+    "FileVerdict",
+    "Libc",
+    "Policy",
+    "SymbolRef",
+    "VersionNeed",
+    "Violation",
+    "WheelFacts",
+    "WheelVerdict",
+]
+
+
+class Libc(Enum):
+    """The C library family a policy or an ELF file targets (PEP 600 / PEP 656)."""
+
+    GLIBC = "glibc"
+    MUSL = "musl"
+
+    @property
+    def tag_prefix(self) -> str:
+        """The platform-tag prefix of this family's policies."""
+        return "manylinux" if self is Libc.GLIBC else "musllinux"
+
+
+class Check(Enum):
+    """One kind of compliance check; a gate item is one ELF file x one check."""
+
+    LIBRARIES = "libraries"
+    SYMBOL_VERSIONS = "symbol-versions"
+    BLACKLIST = "blacklist"
+    INTERPRETER = "interpreter"
+    ARCH = "arch"
+    LIBC = "libc"
+    ISA = "isa"
+    PYTHON_ABI = "python-abi"
+    EXECSTACK = "execstack"
+    RPATH = "rpath"
+    RECORD = "record"
+    TAGS = "tags"
+
+    @property
+    def decides_tag(self) -> bool:
+        """Whether this check takes part in choosing the most compatible tag.
+
+        auditwheel's "consistent with the following platform tag" is decided by
+        libraries, symbol versions, blacklist, ISA and the Python ABI; a wrong
+        platform (arch, libc, interpreter) rules out every tag of the family.
+        Exec stack, leaked RPATHs and RECORD gaps fail every tag alike, so they
+        are reported beside the tag rather than folded into it.
+        """
+        return self not in _HYGIENE
+
+
+_HYGIENE = frozenset({Check.EXECSTACK, Check.RPATH, Check.RECORD, Check.TAGS})
+
+#: The checks run on every ELF file, in report order.
+FILE_CHECKS: tuple[Check, ...] = (
+    Check.LIBRARIES,
+    Check.SYMBOL_VERSIONS,
+    Check.BLACKLIST,
+    Check.INTERPRETER,
+    Check.ARCH,
+    Check.LIBC,
+    Check.ISA,
+    Check.PYTHON_ABI,
+    Check.EXECSTACK,
+    Check.RPATH,
+    Check.RECORD,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionNeed:
+    """One `.gnu.version_r` entry: a library and a symbol version it must define."""
+
+    library: str
+    version: str
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRef:
+    """An undefined dynamic symbol, joined with the version `.gnu.version` gives it."""
+
+    name: str
+    version: str | None = None
+    library: str | None = None
+    weak: bool = False
+    function: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ElfFacts:
+    """What one ELF file needs from the system it is loaded on; policy-free."""
+
+    path: str
+    elf_class: int
+    little_endian: bool
+    machine: str
+    osabi: str
+    elf_type: str
+    flags: int
+    arch: str | None
+    arch_problem: str | None = None
+    isa: str | None = None
+    interpreter: str | None = None
+    soname: str | None = None
+    needed: tuple[str, ...] = ()
+    rpath: tuple[str, ...] = ()
+    runpath: tuple[str, ...] = ()
+    version_needs: tuple[VersionNeed, ...] = ()
+    undefined: tuple[SymbolRef, ...] = ()
+    python_init: str | None = None
+    has_dynamic: bool = False
+    has_program_headers: bool = False
+    exec_stack: bool | None = None
+
+    @property
+    def search_path(self) -> tuple[str, ...]:
+        """DT_RPATH is ignored by the loader when DT_RUNPATH is present."""
+        return self.runpath or self.rpath
+
+    def symbols_by_version(self) -> dict[str, tuple[str, ...]]:
+        """Map each required version to the sorted symbols that need it."""
+        out: dict[str, set[str]] = {}
+        for sym in self.undefined:
+            if sym.version is not None:
+                out.setdefault(sym.version, set()).add(sym.name)
+        return {version: tuple(sorted(names)) for version, names in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class WheelFacts:
+    """Everything read from one wheel, directory or bare ELF file."""
+
+    path: str
+    kind: str
+    name: str | None = None
+    version: str | None = None
+    filename_platforms: tuple[str, ...] = ()
+    wheel_platforms: tuple[str, ...] | None = None
+    record: frozenset[str] | None = None
+    elves: tuple[ElfFacts, ...] = ()
+
+    @property
+    def declared_platforms(self) -> tuple[str, ...]:
+        """Platform tags the wheel claims: its filename's, else WHEEL's Tag lines."""
+        return self.filename_platforms or (self.wheel_platforms or ())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Policy:
+    """One platform policy for one architecture, as auditwheel's JSON defines it."""
+
+    name: str
+    arch: str
+    libc: Libc
+    priority: int
+    aliases: tuple[str, ...] = ()
+    symbol_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    whitelist: frozenset[str] = frozenset()
+    blacklist: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def tag(self) -> str:
+        """The platform tag this policy stands for, e.g. ``manylinux_2_17_x86_64``."""
+        return f"{self.name}_{self.arch}"
+
+    @property
+    def is_linux(self) -> bool:
+        """The catch-all ``linux_<arch>`` policy: no library or version limits."""
+        return self.priority == 0
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.tag}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way a file departs from a policy, with what the policy expected."""
+
+    check: Check
+    subject: str
+    expected: str | None = None
+    symbols: tuple[str, ...] = ()
+    hint: str = ""
+    allowed_by: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Allowed violations are shown, with their reason, but do not fail."""
+        return self.allowed_by is None
+
+
+@dataclass(frozen=True, slots=True)
+class FileVerdict:
+    """One ELF file judged against one policy."""
+
+    path: str
+    policy: str
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing but allowed violations remain."""
+        return not any(v.counts for v in self.violations)
+
+    def of(self, check: Check) -> tuple[Violation, ...]:
+        """The violations of one check, for per-check gate items."""
+        return tuple(v for v in self.violations if v.check is check)
+
+
+@dataclass(frozen=True, slots=True)
+class WheelVerdict:
+    """A whole wheel judged against one policy."""
+
+    wheel: str
+    policy: str
+    files: tuple[FileVerdict, ...] = ()
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every file and the wheel itself pass."""
+        return all(f.passed for f in self.files) and not any(v.counts for v in self.violations)
+
+    @property
+    def failing_files(self) -> tuple[FileVerdict, ...]:
+        """Files with at least one violation that counts."""
+        return tuple(f for f in self.files if not f.passed)
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """The result of auditing one input: its facts, its best tag and its verdicts.
+
+    ``verdicts`` holds one verdict per target policy: the explicit policy when
+    one was asked for, otherwise every platform tag the wheel declares.
+    ``declared`` always holds the verdicts for the declared tags, and ``tags``
+    what is wrong with those tags; the latter fail the audit only when no
+    explicit policy was asked for.
+    """
+
+    facts: WheelFacts
+    arch: str | None
+    libc: Libc
+    best: str | None
+    sym_tag: str | None
+    verdicts: tuple[WheelVerdict, ...]
+    explicit: bool
+    tags: tuple[Violation, ...] = ()
+    declared: tuple[WheelVerdict, ...] = ()
+    strictest: WheelVerdict | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every target verdict passes (and, without a policy, the tags hold)."""
+        if not all(v.passed for v in self.verdicts):
+            return False
+        return self.explicit or not any(v.counts for v in self.tags)

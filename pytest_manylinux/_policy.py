@@ -1,0 +1,369 @@
+"""Policy tables: auditwheel's JSON format, loaded, validated and looked up.
+
+The vendored files are auditwheel 6.8.2's ``manylinux-policy.json`` and
+``musllinux-policy.json`` (MIT), byte for byte; their provenance is in
+``policies/SOURCE.txt``. A user may point at a newer or custom file of the same
+shape; it replaces the family (manylinux or musllinux) it defines.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from ._errors import PolicyDataError, UnknownPolicyError
+from ._model import Libc, Policy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+__all__ = [
+    "PolicySet",
+    "expected_interpreters",
+    "load_policies",
+    "musl_libc_soname",
+    "version_key",
+]
+
+#: What the vendored data is, for report headers and JSON.
+VENDORED_SOURCE = "auditwheel 6.8.2"
+
+# PEP 600 manylinux_X_Y_ARCH, PEP 656 musllinux_X_Y_ARCH, and the legacy aliases.
+_TAG_RE = re.compile(
+    r"^(?P<name>(?:manylinux|musllinux)_\d+_\d+|manylinux1|manylinux2010|manylinux2014|linux)_(?P<arch>[a-z0-9_]+)$"
+)
+_VERSIONED_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)$")
+
+# The loader each platform's ABI names in PT_INTERP (glibc: the psABI documents;
+# musl: "/lib/ld-musl-$ARCH.so.1" with musl's own arch names).
+_GLIBC_INTERPRETERS: dict[str, tuple[str, ...]] = {
+    "x86_64": ("/lib64/ld-linux-x86-64.so.2",),
+    "i686": ("/lib/ld-linux.so.2",),
+    "aarch64": ("/lib/ld-linux-aarch64.so.1",),
+    "armv7l": ("/lib/ld-linux-armhf.so.3",),
+    "ppc64le": ("/lib64/ld64.so.2",),
+    "ppc64": ("/lib64/ld64.so.1",),
+    "s390x": ("/lib/ld64.so.1",),
+    "riscv64": ("/lib/ld-linux-riscv64-lp64d.so.1",),
+    "loongarch64": ("/lib64/ld-linux-loongarch-lp64d.so.1",),
+}
+_MUSL_ARCH = {
+    "x86_64": "x86_64",
+    "i686": "i386",
+    "aarch64": "aarch64",
+    "armv7l": "armhf",
+    "ppc64le": "powerpc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
+}
+# The soname musl's libc has per arch (auditwheel's _fixup_musl_libc_soname).
+_MUSL_LIBC_ARCH = {
+    "x86_64": "x86_64",
+    "i686": "x86",
+    "aarch64": "aarch64",
+    "armv7l": "armv7",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
+}
+
+
+def expected_interpreters(libc: Libc, arch: str) -> tuple[str, ...]:
+    """The PT_INTERP paths a wheel of this family and arch may name."""
+    if libc is Libc.MUSL:
+        musl = _MUSL_ARCH.get(arch)
+        return (f"/lib/ld-musl-{musl}.so.1",) if musl else ()
+    return _GLIBC_INTERPRETERS.get(arch, ())
+
+
+def musl_libc_soname(arch: str) -> str | None:
+    """musl's libc soname for ``arch``; the JSON writes it as plain ``libc.so``."""
+    name = _MUSL_LIBC_ARCH.get(arch)
+    return f"libc.musl-{name}.so.1" if name else None
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last."""
+    _, _, rest = version.partition("_")
+    parts: list[tuple[int, int | str]] = []
+    for piece in re.split(r"[._]", rest):
+        parts.append((0, int(piece)) if piece.isdigit() else (1, piece))
+    return tuple(parts)
+
+
+def parse_platform_tag(tag: str) -> tuple[str, str] | None:
+    """Split ``manylinux2014_x86_64`` into ``("manylinux2014", "x86_64")``."""
+    match = _TAG_RE.match(tag)
+    return (match["name"], match["arch"]) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    label: str
+    digest: str
+
+
+class PolicySet:
+    """Every known policy for every arch, with lookups by name, alias and tag."""
+
+    def __init__(self, policies: Iterable[Policy], sources: Sequence[_Source]) -> None:
+        self._policies = tuple(sorted(policies, key=lambda p: (p.libc.value, p.arch, -p.priority)))
+        self._sources = tuple(sources)
+        self._by_tag: dict[str, Policy] = {}
+        for policy in self._policies:
+            self._by_tag[policy.tag] = policy
+            for alias in policy.aliases:
+                self._by_tag[f"{alias}_{policy.arch}"] = policy
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self._policies)
+
+    @property
+    def source(self) -> str:
+        """Where the data came from, with a digest that changes with its content."""
+        return ", ".join(f"{s.label} ({s.digest})" for s in self._sources)
+
+    @property
+    def digest(self) -> str:
+        """One short digest of all loaded data, for cache keys."""
+        return hashlib.sha256("".join(s.digest for s in self._sources).encode()).hexdigest()[:16]
+
+    def names(self) -> tuple[str, ...]:
+        """Every policy name and alias without an arch suffix, sorted."""
+        found = {p.name for p in self._policies} | {a for p in self._policies for a in p.aliases}
+        return tuple(sorted(found, key=_name_key))
+
+    def validate(self, name: str) -> None:
+        """Raise :class:`UnknownPolicyError`, with the closest names, for a bad name."""
+        parsed = parse_platform_tag(name)
+        base = parsed[0] if parsed else name
+        if base == "linux" or base in self.names() or _VERSIONED_RE.match(base):
+            return
+        raise UnknownPolicyError(name, tuple(difflib.get_close_matches(base, self.names(), n=3)))
+
+    def family(self, libc: Libc, arch: str) -> tuple[Policy, ...]:
+        """Policies for one libc and arch, most compatible first, ``linux`` last."""
+        found = tuple(p for p in self._policies if p.libc is libc and p.arch == arch)
+        if not found:
+            found = (_linux(libc, arch),)
+        return found
+
+    def lookup(self, name: str, arch: str | None, libc: Libc | None = None) -> Policy:
+        """Find a policy by name or alias, with or without an arch suffix.
+
+        A name without an arch takes ``arch``; ``libc`` only decides which
+        ``linux`` policy a bare ``linux`` means.
+        """
+        parsed = parse_platform_tag(name)
+        base, tag_arch = parsed if parsed is not None else (name, arch)
+        if tag_arch is None:
+            raise UnknownPolicyError(name, ("an arch suffix, e.g. " + f"{name}_x86_64",))
+        if base == "linux":
+            return self.family(libc or Libc.GLIBC, tag_arch)[-1]
+        policy = self._by_tag.get(f"{base}_{tag_arch}") or self._interpolate(base, tag_arch)
+        if policy is None:
+            known = {p.name for p in self._policies} | {
+                a for p in self._policies for a in p.aliases
+            }
+            if base in known:
+                raise UnknownPolicyError(
+                    f"{base}_{tag_arch}", (f"{base} has no {tag_arch} policy",)
+                )
+            raise UnknownPolicyError(
+                name, tuple(difflib.get_close_matches(base, self.names(), n=3))
+            )
+        return policy
+
+    def for_tag(self, tag: str) -> Policy | None:
+        """The policy a declared platform tag promises, or None when it names none."""
+        parsed = parse_platform_tag(tag)
+        if parsed is None:
+            return None
+        try:
+            return self.lookup(parsed[0], parsed[1], _libc_of_name(parsed[0]))
+        except UnknownPolicyError:
+            return None
+
+    def _interpolate(self, base: str, arch: str) -> Policy | None:
+        """A PEP 600 tag between two known policies (e.g. manylinux_2_29).
+
+        It allows what the nearest older known policy allows, plus that
+        family's own C-library versions up to the tag's (GLIBC_2.29), which
+        is exactly the promise the tag makes about the C library.
+        """
+        match = _VERSIONED_RE.match(base)
+        if match is None or match["family"] != "manylinux":
+            return None
+        wanted = (int(match["major"]), int(match["minor"]))
+        older = [
+            (ver, p)
+            for p in self.family(Libc.GLIBC, arch)
+            if (ver := _glibc_of(p.name)) is not None and ver < wanted
+        ]
+        newer = [
+            p for p in self.family(Libc.GLIBC, arch) if (v := _glibc_of(p.name)) and v > wanted
+        ]
+        if not older or not newer:
+            return None
+        _, base_policy = max(older, key=lambda item: item[0])
+        glibc = frozenset(
+            v
+            for p in newer
+            for v in p.symbol_versions.get("GLIBC", frozenset())
+            if version_key(v)[:2] <= ((0, wanted[0]), (0, wanted[1]))
+        ) | base_policy.symbol_versions.get("GLIBC", frozenset())
+        versions = dict(base_policy.symbol_versions)
+        versions["GLIBC"] = glibc
+        return replace(
+            base_policy,
+            name=base,
+            aliases=(),
+            priority=base_policy.priority - 1,
+            symbol_versions=versions,
+            note=f"not in the policy data; judged as {base_policy.name} plus GLIBC up to "
+            f"{wanted[0]}.{wanted[1]}",
+        )
+
+
+def _glibc_of(name: str) -> tuple[int, int] | None:
+    match = _VERSIONED_RE.match(name)
+    if match is None or match["family"] != "manylinux":
+        return None
+    return int(match["major"]), int(match["minor"])
+
+
+def _libc_of_name(name: str) -> Libc:
+    return Libc.MUSL if name.startswith("musllinux") else Libc.GLIBC
+
+
+def _name_key(name: str) -> tuple[str, tuple[int, ...], str]:
+    match = _VERSIONED_RE.match(name)
+    if match:
+        return (match["family"], (int(match["major"]), int(match["minor"])), name)
+    return (name.rstrip("0123456789"), (int("0" + "".join(filter(str.isdigit, name))),), name)
+
+
+def _linux(libc: Libc, arch: str) -> Policy:
+    return Policy(name="linux", arch=arch, libc=libc, priority=0)
+
+
+def load_policies(files: Sequence[Path] = ()) -> PolicySet:
+    """Load the vendored policy data, with ``files`` replacing whole families."""
+    raw: dict[Libc, tuple[str, bytes]] = {}
+    package = resources.files(__package__) / "policies"
+    for libc, filename in (
+        (Libc.GLIBC, "manylinux-policy.json"),
+        (Libc.MUSL, "musllinux-policy.json"),
+    ):
+        raw[libc] = (f"{VENDORED_SOURCE} {filename}", (package / filename).read_bytes())
+    for path in files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise PolicyDataError(str(path), f"cannot read: {e.strerror or e}") from e
+        entries = _decode(str(path), data)
+        names = [str(e.get("name", "")) for e in entries]
+        libc = Libc.MUSL if any(n.startswith("musllinux") for n in names) else Libc.GLIBC
+        raw[libc] = (str(path), data)
+    policies: list[Policy] = []
+    sources: list[_Source] = []
+    for libc, (label, data) in raw.items():
+        entries = _decode(label, data)
+        _validate(label, entries)
+        policies.extend(_build(label, libc, entries))
+        sources.append(_Source(label, hashlib.sha256(data).hexdigest()[:12]))
+    return PolicySet(policies, sources)
+
+
+def _decode(label: str, data: bytes) -> list[dict[str, object]]:
+    try:
+        entries = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise PolicyDataError(label, f"not valid JSON: {e}") from e
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PolicyDataError(label, "expected a JSON list of policy objects")
+    return cast("list[dict[str, object]]", entries)
+
+
+_SHAPE: dict[str, type] = {
+    "name": str,
+    "aliases": list,
+    "priority": int,
+    "symbol_versions": dict,
+    "lib_whitelist": list,
+    "blacklist": dict,
+}
+
+
+def _validate(label: str, entries: list[dict[str, object]]) -> None:
+    """Check the shape, then PEP 600 monotonicity, as auditwheel does on load.
+
+    Going from the most to the least compatible policy, each one must allow
+    every library and every symbol version the previous ones allowed.
+    """
+    for entry in entries:
+        for key, kind in _SHAPE.items():
+            if not isinstance(entry.get(key), kind):
+                raise PolicyDataError(
+                    label, f"policy {entry.get('name')!r}: {key!r} must be a {kind.__name__}"
+                )
+    seen_libs: set[str] = set()
+    seen_versions: dict[tuple[str, str], set[str]] = {}
+    for entry in sorted(entries, key=lambda e: cast("int", e["priority"]), reverse=True):
+        name = cast("str", entry["name"])
+        if name == "linux":
+            continue
+        libs = set(cast("list[str]", entry["lib_whitelist"]))
+        if missing := seen_libs - libs:
+            raise PolicyDataError(
+                label, f"{name} drops libraries an older policy allows: {sorted(missing)}"
+            )
+        seen_libs |= libs
+        arches = cast("dict[str, dict[str, list[str]]]", entry["symbol_versions"])
+        for arch, prefixes in arches.items():
+            for prefix, versions in prefixes.items():
+                before = seen_versions.setdefault((arch, prefix), set())
+                if missing := before - set(versions):
+                    raise PolicyDataError(
+                        label,
+                        f"{name}_{arch} drops {prefix} versions an older policy allows: {sorted(missing)}",
+                    )
+                before.update(versions)
+
+
+def _build(label: str, libc: Libc, entries: list[dict[str, object]]) -> Iterator[Policy]:
+    arches = sorted({a for e in entries for a in cast("dict[str, object]", e["symbol_versions"])})
+    for entry in entries:
+        name = cast("str", entry["name"])
+        versions_by_arch = cast("dict[str, dict[str, list[str]]]", entry["symbol_versions"])
+        for arch in arches if name == "linux" else versions_by_arch:
+            prefixes = {} if name == "linux" else versions_by_arch[arch]
+            whitelist = cast("list[str]", entry["lib_whitelist"])
+            if libc is Libc.MUSL:
+                musl = musl_libc_soname(arch)
+                whitelist = [musl if lib == "libc.so" and musl else lib for lib in whitelist]
+            yield Policy(
+                name=name,
+                arch=arch,
+                libc=libc,
+                priority=cast("int", entry["priority"]),
+                aliases=tuple(cast("list[str]", entry["aliases"])),
+                symbol_versions={
+                    prefix: frozenset(f"{prefix}_{v}" for v in vs)
+                    for prefix, vs in prefixes.items()
+                },
+                whitelist=frozenset(whitelist),
+                blacklist={
+                    lib: frozenset(syms)
+                    for lib, syms in cast("dict[str, list[str]]", entry["blacklist"]).items()
+                },
+                note=None if label.startswith(VENDORED_SOURCE) else f"from {label}",
+            )

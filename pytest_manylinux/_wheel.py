@@ -1,0 +1,278 @@
+"""Wheel, directory or bare ELF -> members and metadata, read safely in place.
+
+A wheel is never extracted: members are inflated straight from the zip into
+memory, or, above a size threshold, into an anonymous temporary file, so peak
+memory stays bounded on very large libraries. ELF files are recognised by
+their magic number, not their name. Nothing is ever written next to the input
+and nothing from it is executed; symlinks are never followed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING
+
+from packaging.tags import parse_tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from ._elf import ELF_MAGIC
+from ._errors import InvalidWheelError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import TracebackType
+
+__all__ = ["Limits", "Member", "Metadata", "open_input"]
+
+_MiB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one input may make us read; all configurable.
+
+    The defaults fit the largest real wheels (tensorflow's 565 MB library)
+    while refusing zip bombs and absurd archives before any work is done.
+    """
+
+    max_member_bytes: int = 4096 * _MiB
+    max_total_bytes: int = 16384 * _MiB
+    max_entries: int = 200_000
+    max_ratio: int = 1000
+    in_memory_bytes: int = 64 * _MiB
+    max_metadata_bytes: int = 64 * _MiB
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What the wheel says about itself: name, tags and the files it lists."""
+
+    name: str | None
+    version: str | None
+    filename_platforms: tuple[str, ...]
+    wheel_platforms: tuple[str, ...] | None
+    record: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One regular file inside the input, and how to identify it for caching."""
+
+    name: str
+    size: int
+    key: str
+
+
+_UNSAFE = re.compile(r"(^/)|(^[A-Za-z]:)|\\|\x00")
+
+
+class InputReader:
+    """Read one wheel, directory or ELF file; use as a context manager."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.display = str(path)
+        self.limits = limits
+        self._zip: zipfile.ZipFile | None = None
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        self._inflated = 0
+        if path.is_dir():
+            self.kind = "directory"
+        elif not path.is_file():
+            raise InvalidWheelError(self.display, "no such file or directory")
+        elif _has_magic(path, ELF_MAGIC):
+            self.kind = "elf"
+        else:
+            self.kind = "wheel"
+
+    def __enter__(self) -> InputReader:
+        if self.kind == "wheel":
+            self._open_zip()
+        return self
+
+    def __exit__(
+        self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    def fail(self, problem: str, member: str | None = None) -> InvalidWheelError:
+        return InvalidWheelError(self.display, problem, member=member)
+
+    # -- zip ---------------------------------------------------------------
+
+    def _open_zip(self) -> None:
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+            raise self.fail(f"not a readable zip archive ({e})") from e
+        if len(infos) > self.limits.max_entries:
+            raise self.fail(f"{len(infos)} entries exceed the limit of {self.limits.max_entries}")
+        for info in infos:
+            name = info.filename
+            if info.is_dir():
+                continue
+            if _UNSAFE.search(name) or ".." in PurePosixPath(name).parts:
+                raise self.fail("unsafe member path (absolute, '..', or backslash)", name)
+            if name in self._infos:
+                raise self.fail("duplicate member name", name)
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise self.fail("symlink member: wheels cannot carry symlinks", name)
+            if info.flag_bits & 0x1:
+                raise self.fail("encrypted member", name)
+            if info.file_size > self.limits.max_member_bytes:
+                raise self.fail(
+                    f"declares {info.file_size} bytes, over the {self.limits.max_member_bytes}-byte member limit",
+                    name,
+                )
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > _MiB and ratio > self.limits.max_ratio:
+                raise self.fail(f"compression ratio {ratio:.0f}:1 looks like a zip bomb", name)
+            self._infos[name] = info
+
+    # -- members -----------------------------------------------------------
+
+    def members(self) -> Iterator[Member]:
+        """Every regular file, with a key that changes when its content does."""
+        if self.kind == "wheel":
+            for name, info in self._infos.items():
+                yield Member(name, info.file_size, f"zip:{name}:{info.CRC:08x}:{info.file_size}")
+        elif self.kind == "elf":
+            st = self.path.stat()
+            yield Member(self.path.name, st.st_size, _file_key(self.path.name, st))
+        else:
+            for root, dirs, files in os.walk(self.path, followlinks=False):
+                dirs.sort()
+                for filename in sorted(files):
+                    full = Path(root, filename)
+                    st = full.lstat()
+                    if not stat.S_ISREG(st.st_mode):
+                        continue  # never follow symlinks out of the tree
+                    name = full.relative_to(self.path).as_posix()
+                    yield Member(name, st.st_size, _file_key(name, st))
+
+    @contextlib.contextmanager
+    def open_elf(self, member: Member) -> Iterator[IO[bytes] | None]:
+        """A seekable stream over the member if it is an ELF file, else None."""
+        if self.kind != "wheel":
+            full = self.path if self.kind == "elf" else self.path / member.name
+            try:
+                with full.open("rb") as f:
+                    yield f if f.read(4) == ELF_MAGIC else None
+            except OSError as e:
+                raise self.fail(f"cannot read: {e.strerror or e}", member.name) from e
+            return
+        assert self._zip is not None  # noqa: S101 - opened in __enter__
+        info = self._infos[member.name]
+        try:
+            with self._zip.open(info) as src:
+                head = src.read(4)
+                if head != ELF_MAGIC:
+                    yield None
+                    return
+                self._charge(info.file_size, member.name)
+                if info.file_size <= self.limits.in_memory_bytes:
+                    yield io.BytesIO(head + src.read())
+                    return
+                with tempfile.TemporaryFile() as spill:
+                    spill.write(head)
+                    shutil.copyfileobj(src, spill, 4 * _MiB)
+                    yield spill
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as e:
+            raise self.fail(f"cannot inflate ({e})", member.name) from e
+
+    def _charge(self, size: int, name: str) -> None:
+        self._inflated += size
+        if self._inflated > self.limits.max_total_bytes:
+            raise self.fail(
+                f"inflating more than {self.limits.max_total_bytes} bytes in total", name
+            )
+
+    # -- metadata ----------------------------------------------------------
+
+    def metadata(self) -> Metadata:
+        """Filename tags, WHEEL's Tag lines and RECORD's paths (wheels only)."""
+        if self.kind != "wheel":
+            return Metadata(None, None, (), None, None)
+        name: str | None = None
+        version: str | None = None
+        platforms: tuple[str, ...] = ()
+        if self.path.suffix == ".whl":
+            try:
+                dist, ver, _, tags = parse_wheel_filename(self.path.name)
+            except InvalidWheelFilename as e:
+                raise self.fail(f"file name is not a valid wheel name ({e})") from e
+            name, version = str(dist), str(ver)
+            platforms = tuple(sorted({t.platform for t in tags}))
+        dist_info = self._dist_info(name)
+        wheel_platforms = None
+        record = None
+        if dist_info is not None:
+            text = self._text(f"{dist_info}/WHEEL")
+            if text is not None:
+                wheel_platforms = _wheel_platforms(text)
+            text = self._text(f"{dist_info}/RECORD")
+            if text is not None:
+                record = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
+        return Metadata(name, version, platforms, wheel_platforms, record)
+
+    def _dist_info(self, name: str | None) -> str | None:
+        candidates = sorted(
+            {n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)}
+        )
+        if name is not None:
+            for candidate in candidates:
+                stem = candidate.rsplit("-", 1)[0] if "-" in candidate else candidate
+                if re.sub(r"[-_.]+", "_", stem).lower() == name.replace("-", "_"):
+                    return candidate
+        return candidates[0] if candidates else None
+
+    def _text(self, name: str) -> str | None:
+        info = self._infos.get(name)
+        if info is None or self._zip is None:
+            return None
+        if info.file_size > self.limits.max_metadata_bytes:
+            raise self.fail("metadata file is too large", name)
+        try:
+            return self._zip.read(info).decode("utf-8", "replace")
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as e:
+            raise self.fail(f"cannot inflate ({e})", name) from e
+
+
+def _wheel_platforms(text: str) -> tuple[str, ...]:
+    found: set[str] = set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "tag" and value.strip():
+            with contextlib.suppress(ValueError):
+                found.update(t.platform for t in parse_tag(value.strip()))
+    return tuple(sorted(found))
+
+
+def _file_key(name: str, st: os.stat_result) -> str:
+    return f"file:{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _has_magic(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
+def open_input(path: str | os.PathLike[str], limits: Limits | None = None) -> InputReader:
+    """Open a wheel (``.whl`` or any zip), a directory tree, or one ELF file."""
+    return InputReader(Path(path), limits or Limits())
