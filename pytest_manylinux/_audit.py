@@ -68,7 +68,12 @@ def read_wheel_facts(
                     elves.append(replace(known, path=member.name))
                 continue
             with reader.open_elf(member) as stream:
-                facts = None if stream is None else read_facts(stream, member.name)
+                try:
+                    facts = None if stream is None else read_facts(stream, member.name)
+                except InvalidELFError as e:
+                    if reader.kind == "elf":
+                        raise InvalidELFError(reader.display, e.problem) from e
+                    raise reader.fail(f"invalid ELF: {e.problem}", member.name) from e
             if cache is not None:
                 cache.put(member.key, facts)
             if facts is not None:

@@ -200,7 +200,7 @@ def _parse_header(stream: IO[bytes], image: _Image) -> _Header:
             shentsize=int(header["e_shentsize"]),
         )
     except ELFError as e:
-        raise image.fail(str(e)) from e
+        raise image.fail(f"unreadable ELF header ({e})") from e
     except Exception as e:
         raise image.fail(f"unreadable ELF header ({type(e).__name__}: {e})") from e
 
@@ -295,7 +295,9 @@ class _Reader:
             desc_start = name_start + _align(namesz, 4)
             end = desc_start + _align(descsz, align if ntype == _NT_GNU_PROPERTY_TYPE_0 else 4)
             if desc_start + descsz > len(data):
-                raise self.image.fail("a note's size runs past its segment")
+                # The loader never reads notes; stale ones (seen in patchelf'd wheels
+                # such as cffi 1.14.0) only mean there is no ISA level to report.
+                return
             yield (
                 ntype,
                 data[name_start : name_start + namesz],

@@ -42,10 +42,17 @@ class InvalidELFError(ManylinuxError):
 class UnknownPolicyError(ManylinuxError, LookupError):
     """A policy name that the policy data does not define."""
 
-    def __init__(self, name: str, suggestions: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, name: str, suggestions: tuple[str, ...] = (), *, reason: str | None = None
+    ) -> None:
         self.name = name
         self.suggestions = suggestions
-        hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+        if reason:
+            hint = f": {reason}"
+        elif suggestions:
+            hint = f" (did you mean {', '.join(suggestions)}?)"
+        else:
+            hint = ""
         super().__init__(f"unknown policy {name!r}{hint}")
 
     def __str__(self) -> str:

@@ -114,10 +114,15 @@ class WheelIndex:
             loaded[root.soname] = root.path
         queue = [root]
         seen = {root.path}
-        root_rpath = () if root.runpath else root.rpath
+        # DT_RPATH of the object that started the load applies to its whole tree
+        # (unless it has DT_RUNPATH); its $ORIGIN is its own directory.
+        root_dirs = () if root.runpath else _dirs(root.rpath, root.path)
         while queue:
             elf = queue.pop(0)
-            dirs = (*(() if elf.runpath else (*elf.rpath, *root_rpath)), *elf.runpath)
+            if elf.runpath:
+                dirs = _dirs(elf.runpath, elf.path)
+            else:
+                dirs = (*_dirs(elf.rpath, elf.path), *root_dirs)
             for library in elf.needed:
                 found = loaded.get(library) or self._search(elf, library, dirs)
                 if found is None:
@@ -135,17 +140,18 @@ class WheelIndex:
         if "/" in library:
             candidates: Iterable[str] = (posixpath.normpath(library.lstrip("/")),)
         else:
-            origin = posixpath.dirname(elf.path)
-            candidates = (
-                posixpath.join(d, library)
-                for d in (inside(p, origin) for p in dirs)
-                if d is not None
-            )
+            candidates = (posixpath.join(d, library) for d in dirs)
         for candidate in candidates:
             target = self._by_path.get(candidate)
             if target is not None and _compatible(elf, target):
                 return candidate
         return None
+
+
+def _dirs(entries: Sequence[str], path: str) -> tuple[str, ...]:
+    """The in-wheel directories among RPATH entries of the file at ``path``."""
+    origin = posixpath.dirname(path)
+    return tuple(d for d in (inside(e, origin) for e in entries) if d is not None)
 
 
 def inside(entry: str, origin: str) -> str | None:

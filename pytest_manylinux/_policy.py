@@ -165,7 +165,7 @@ class PolicySet:
         parsed = parse_platform_tag(name)
         base, tag_arch = parsed if parsed is not None else (name, arch)
         if tag_arch is None:
-            raise UnknownPolicyError(name, ("an arch suffix, e.g. " + f"{name}_x86_64",))
+            raise UnknownPolicyError(name, reason=f"add an arch suffix, e.g. {name}_x86_64")
         if base == "linux":
             return self.family(libc or Libc.GLIBC, tag_arch)[-1]
         policy = self._by_tag.get(f"{base}_{tag_arch}") or self._interpolate(base, tag_arch)
@@ -175,7 +175,7 @@ class PolicySet:
             }
             if base in known:
                 raise UnknownPolicyError(
-                    f"{base}_{tag_arch}", (f"{base} has no {tag_arch} policy",)
+                    f"{base}_{tag_arch}", reason=f"{base} has no {tag_arch} policy"
                 )
             raise UnknownPolicyError(
                 name, tuple(difflib.get_close_matches(base, self.names(), n=3))

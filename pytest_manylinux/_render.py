@@ -113,7 +113,7 @@ def render_file(verdict: FileVerdict, checks: Iterable[Check] | None = None) -> 
 
 def render_verdict(verdict: WheelVerdict) -> str:
     """Every failing (or allowed-with-reason) file of a wheel against one policy."""
-    shown = [f for f in verdict.files if f.violations]
+    shown = sorted((f for f in verdict.files if f.violations), key=lambda f: f.path)
     parts = [render_file(f) for f in shown]
     if verdict.violations:
         parts.append(

@@ -1,0 +1,68 @@
+"""The CLI: exit codes, one-line errors, JSON, the console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_manylinux.__main__ import main
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from builders import Fixtures
+
+SO = ".cpython-311-x86_64-linux-gnu.so"
+
+
+def test_exit_codes_follow_the_target(
+    fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14}))
+    assert main([path]) == 0  # declared manylinux_2_17: honest
+    assert main([path, "--policy", "manylinux2010"]) == 1
+    assert "  + GLIBC_2.14   memcpy" in capsys.readouterr().out.splitlines()
+    assert main([path, "--policy", "manylinux2014_x86_64"]) == 0
+
+
+def test_usage_errors_and_unreadable_input_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([str(tmp_path), "--policy", "manylinux2041"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pytest-manylinux: error: unknown policy 'manylinux2041' (did you mean manylinux2014")
+    assert err.count("\n") == 1
+    broken = tmp_path / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    assert main([str(broken)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_json_document(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14}))
+    assert main([path, "--json", "--policy", "manylinux2010"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == 1
+    assert doc["errors"] == []
+    [target] = doc["wheels"][0]["targets"]
+    [violation] = next(iter(target["files"].values()))
+    assert (violation["subject"], violation["symbols"]) == ("GLIBC_2.14", ["memcpy"])
+
+
+def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "x.so"
+    bad.write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 20)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_manylinux", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith(f"pytest-manylinux: error: {bad}")
+    assert out.stderr.count("\n") == 1

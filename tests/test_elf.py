@@ -1,0 +1,144 @@
+"""ELF facts against GNU readelf, the oracle, on real gcc output."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_manylinux._elf import read_facts
+from pytest_manylinux._errors import InvalidELFError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from builders import Fixtures
+
+    from pytest_manylinux._model import ElfFacts
+
+DYNAMIC_FIXTURES = [
+    "ext_2_5", "ext_2_14", "ext_2_17", "ext_2_99", "ext_private", "ext_weak", "ext_libm",
+    "ext_zlib", "ext_unallowed", "ext_blacklisted", "ext_execstack", "ext_abs_rpath",
+    "ext_old_rpath", "ext_origin", "libvendored", "ext_isa_v3", "ext_stripped",
+    "exe_glibc", "exe_nix", "exe_musl", "ext_musl",
+]  # fmt: skip
+
+
+def facts_of(path: Path) -> ElfFacts:
+    with path.open("rb") as f:
+        return read_facts(f, path.name)
+
+
+def readelf(*args: str | Path) -> str:
+    return subprocess.run(
+        ["readelf", "-W", *map(str, args)], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def readelf_undefined(path: Path) -> set[tuple[str, str | None]]:
+    """(name, version) of every undefined .dynsym entry, as readelf prints them."""
+    out = set()
+    for line in readelf("--dyn-syms", path).splitlines():
+        cols = line.split()
+        if len(cols) >= 8 and cols[6] == "UND" and cols[0].rstrip(":").isdigit():
+            name, _, version = cols[7].partition("@")
+            version = version.lstrip("@").split(" ")[0] or None
+            out.add((name, version))
+    return out
+
+
+def readelf_needed(path: Path) -> list[str]:
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", readelf("-d", path))
+
+
+def readelf_version_needs(path: Path) -> set[tuple[str, str]]:
+    out, library = set(), None
+    for line in readelf("-V", path).splitlines():
+        if m := re.search(r"File: (\S+)\s+Cnt:", line):
+            library = m.group(1)
+        elif (m := re.search(r"Name: (\S+)\s+Flags:", line)) and library:
+            out.add((library, m.group(1)))
+    return out
+
+
+@pytest.mark.parametrize("name", DYNAMIC_FIXTURES)
+def test_undefined_symbols_and_versions_match_readelf(fx: Fixtures, name: str) -> None:
+    path = getattr(fx, name)
+    facts = facts_of(path)
+    ours = {(s.name, s.version) for s in facts.undefined}
+    assert ours == readelf_undefined(path)
+    assert list(facts.needed) == readelf_needed(path)
+    assert {(n.library, n.version) for n in facts.version_needs} == readelf_version_needs(path)
+
+
+def test_stripped_binary_still_names_the_symbol_behind_each_version(fx: Fixtures) -> None:
+    assert ".symtab" not in readelf("-S", fx.ext_stripped)
+    facts = facts_of(fx.ext_stripped)
+    assert facts.symbols_by_version()["GLIBC_2.14"] == ("memcpy",)
+    assert facts.python_init == "PyInit_ext_stripped"
+
+
+def test_program_header_facts(fx: Fixtures) -> None:
+    assert facts_of(fx.exe_glibc).interpreter == "/lib64/ld-linux-x86-64.so.2"
+    assert facts_of(fx.exe_nix).interpreter.startswith("/nix/store/")  # type: ignore[union-attr]
+    assert facts_of(fx.exe_musl).interpreter == "/lib/ld-musl-x86_64.so.1"
+    static = facts_of(fx.exe_static)
+    assert (static.interpreter, static.has_dynamic, static.needed) == (None, False, ())
+    assert facts_of(fx.ext_execstack).exec_stack is True
+    assert facts_of(fx.ext_2_14).exec_stack is False
+
+
+def test_dynamic_tags(fx: Fixtures) -> None:
+    assert facts_of(fx.ext_abs_rpath).runpath == ("/opt/build/leaked/lib",)
+    old = facts_of(fx.ext_old_rpath)
+    assert (old.rpath, old.runpath) == (("/usr/local/lib",), ())
+    origin = facts_of(fx.ext_origin)
+    assert origin.runpath == ("$ORIGIN/../pkg.libs",)
+    assert facts_of(fx.libvendored).soname == "libvendored.so.1"
+
+
+def test_arch_isa_and_class(fx: Fixtures) -> None:
+    x64 = facts_of(fx.ext_2_5)
+    assert (x64.arch, x64.elf_class, x64.machine, x64.isa) == ("x86_64", 64, "EM_X86_64", None)
+    assert "x86-64-v3" in readelf("-n", fx.ext_isa_v3)
+    assert facts_of(fx.ext_isa_v3).isa == "x86_64_v3"
+    if fx.ext_i686 is None:
+        pytest.skip("gcc cannot emit -m32 code here")
+    i686 = facts_of(fx.ext_i686)
+    assert (i686.arch, i686.elf_class) == ("i686", 32)
+    assert {s.version for s in i686.undefined} == {"GLIBC_2.0"}
+
+
+def test_weak_references_keep_their_flag(fx: Fixtures) -> None:
+    weak = {s.name: s.weak for s in facts_of(fx.ext_weak).undefined}
+    assert weak["statx"] is True
+    assert "WEAK" in next(line for line in readelf("--dyn-syms", fx.ext_weak).splitlines() if "statx" in line)
+
+
+def test_python_init_must_match_the_file_name(fx: Fixtures, tmp_path: Path) -> None:
+    renamed = tmp_path / "other_name.so"
+    renamed.write_bytes(fx.ext_2_14.read_bytes())
+    assert facts_of(fx.ext_2_14).python_init == "PyInit_ext_2_14"
+    assert facts_of(renamed).python_init is None
+    assert facts_of(fx.libvendored).python_init is None
+
+
+def test_section_headers_removed_loader_view_still_works(fx: Fixtures) -> None:
+    data = bytearray(fx.ext_2_17.read_bytes())
+    # Zero e_shoff/e_shnum/e_shstrndx, as sstrip does: only program headers remain.
+    data[0x28:0x30] = bytes(8)
+    data[0x3C:0x40] = bytes(4)
+    facts = read_facts(io.BytesIO(bytes(data)), "sstripped.so")
+    assert facts.symbols_by_version()["GLIBC_2.17"] == ("clock_gettime", "secure_getenv")
+
+
+def test_truncated_file_is_one_clear_error(fx: Fixtures) -> None:
+    data = fx.ext_2_14.read_bytes()[:200]
+    with pytest.raises(InvalidELFError) as info:
+        read_facts(io.BytesIO(data), "pkg/_x.so")
+    message = str(info.value)
+    assert message.startswith("pkg/_x.so: invalid ELF: ")
+    assert "\n" not in message

@@ -1,0 +1,145 @@
+"""Our verdicts against auditwheel 6.8.2's, the oracle, on the same wheels.
+
+auditwheel runs hermetically (``--ldpaths ""``, no LD_LIBRARY_PATH) so its
+verdict depends on the wheel alone. Where we differ on purpose the README's
+"Where we differ from auditwheel" section says why, and so does DIFFERENT
+below: each entry asserts the difference, so a stale entry fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, cache_dir, fetch
+
+from pytest_manylinux._audit import audit
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from builders import Fixtures
+
+AUDITWHEEL_VERSION = "6.8.2"
+
+
+def auditwheel_show(path: Path) -> dict[str, object]:
+    """``auditwheel show --json``, cached by the wheel's sha256 (it is slow)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    cached = cache_dir().parent / "auditwheel" / f"{AUDITWHEEL_VERSION}-{digest}.json"
+    if cached.is_file():
+        return dict(json.loads(cached.read_text()))
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "AUDITWHEEL_LD_LIBRARY_PATH")}
+    argv = [sys.executable, "-m", "auditwheel", "show", "--json", "--ldpaths", "", "--allow-pure-python-wheel", str(path)]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    result: dict[str, object] = json.loads(out.stdout)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result))
+    tmp.replace(cached)
+    return result
+
+
+def musl_on_glibc_host(oracle: dict[str, object], path: Path) -> bool:
+    """auditwheel judges musl wheels against the host's musl, else the newest policy."""
+    return "musllinux" in path.name and str(oracle.get("overall_tag", "")).startswith("musllinux_1_2")
+
+
+def compare(path: Path) -> None:
+    oracle = auditwheel_show(path)
+    ours = audit(path)
+    if oracle.get("pure"):
+        assert ours.facts.elves == ()
+        assert ours.best is None
+        return
+    if musl_on_glibc_host(oracle, path):
+        # Same question auditwheel answered: does the wheel satisfy musllinux_1_2?
+        assert audit(path, "musllinux_1_2").verdicts[0].passed
+        assert ours.best is not None
+        assert ours.best.startswith("musllinux_1_")
+        return
+    assert (ours.best, ours.sym_tag) == (oracle["overall_tag"], oracle["sym_tag"])
+
+
+# -- wheels built from compiled C ---------------------------------------------------------
+
+SO = ".cpython-311-x86_64-linux-gnu.so"
+BUILT = [
+    "ext_2_5", "ext_2_14", "ext_2_17", "ext_2_99", "ext_private", "ext_weak", "ext_libm",
+    "ext_zlib", "ext_unallowed", "ext_blacklisted", "ext_execstack", "ext_abs_rpath",
+    "ext_old_rpath", "ext_isa_v3", "ext_stripped", "exe_glibc", "exe_static",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_built_wheel_verdicts_match_auditwheel(
+    fx: Fixtures, wheel: Callable[..., Path], name: str
+) -> None:
+    path = getattr(fx, name)
+    compare(wheel({f"pkg/{path.name}": path}))
+
+
+def test_vendored_library_verdict_matches_auditwheel(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    compare(wheel({f"pkg/{fx.ext_origin.name}": fx.ext_origin, "pkg.libs/libvendored.so.1": fx.libvendored}))
+    compare(wheel({f"pkg/{fx.ext_origin.name}": fx.ext_origin}))
+
+
+def test_nix_interpreter_is_a_deliberate_difference(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    """auditwheel never looks at PT_INTERP; a /nix/store loader cannot run elsewhere."""
+    path = wheel({"pkg/bin/tool": fx.exe_nix})
+    assert auditwheel_show(path)["overall_tag"] == "manylinux_2_5_x86_64"
+    assert audit(path).best == "linux_x86_64"
+
+
+def test_stray_arch_is_a_deliberate_difference(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    """auditwheel ignores an ELF file of another arch (a warning); it cannot load, so we fail it."""
+    if fx.ext_i686 is None:
+        pytest.skip("gcc cannot emit -m32 code here")
+    path = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5, "pkg/_x86.so": fx.ext_i686})
+    assert auditwheel_show(path)["overall_tag"] == "manylinux_2_5_x86_64"
+    assert audit(path).best == "linux_x86_64"
+
+
+# -- real wheels from PyPI ------------------------------------------------------------------
+
+#: Wheels on which we differ from auditwheel on purpose: filename -> (our tag, reason).
+DIFFERENT: dict[str, tuple[str, str]] = {
+    "ptvsd-4.3.2-py2.py3-none-any.whl": (
+        "linux_x86_64",
+        "ships i686 ELF files beside x86_64 ones; auditwheel ignores the stray arch",
+    ),
+}
+
+
+def _fetch(pinned: PinnedWheel) -> Path:
+    try:
+        return fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(f"PyPI unreachable: {e}")
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("pinned", CORPUS, ids=[w.filename for w in CORPUS])
+def test_pypi_wheel_verdicts_match_auditwheel(pinned: PinnedWheel) -> None:
+    path = _fetch(pinned)
+    if pinned.filename in DIFFERENT:
+        ours, reason = DIFFERENT[pinned.filename]
+        assert audit(path).best == ours, reason
+        assert auditwheel_show(path)["overall_tag"] != ours, f"no longer different: {reason}"
+        return
+    compare(path)
+
+
+def test_corpus_is_broad_enough() -> None:
+    categories = {w.category for w in CORPUS}
+    assert len(CORPUS) >= 25
+    assert {"manylinux1", "manylinux2010", "manylinux2014", "manylinux_2_28", "i686", "aarch64",
+            "musllinux_1_1", "musllinux_1_2", "executable", "static-executable", "vendored-libs",
+            "pure"} <= categories  # fmt: skip
