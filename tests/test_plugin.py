@@ -1,0 +1,251 @@
+"""The pytest plugin, driven through pytester: markers, gate, fixtures, xdist."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from pypi_cache import CORPUS, WheelUnavailable, fetch
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from builders import Fixtures
+
+SO = ".cpython-311-x86_64-linux-gnu.so"
+SAMPLE = Path(__file__).with_name("data") / "sample"
+CRYPTOGRAPHY = "cryptography-42.0.8-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+
+MARKED_TESTS = """
+import pytest
+
+@pytest.mark.manylinux2014
+def test_2014():
+    pass
+
+@pytest.mark.manylinux2010
+def test_2010():
+    pass
+"""
+
+
+@pytest.fixture
+def wheel_2_17(fx: Fixtures, wheel: Callable[..., Path]) -> Path:
+    return wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
+
+
+@pytest.fixture
+def cryptography() -> Path:
+    pinned = next(w for w in CORPUS if w.filename == CRYPTOGRAPHY)
+    try:
+        return fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(f"PyPI unreachable: {e}")
+
+
+def test_markers_pass_and_fail_with_the_diff(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makepyfile(test_marked=MARKED_TESTS)
+    result = pytester.runpytest("--strict-markers", f"--manylinux-wheel={wheel_2_17}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_2010 _*",
+            f"pkg/ext_2_17{SO}  vs  manylinux_2_12_x86_64",
+            "  symbol versions (GLIBC: the policy allows up to GLIBC_2.12)",
+            "  + GLIBC_2.14   memcpy",
+            "  + GLIBC_2.17   clock_gettime, secure_getenv",
+            "most compatible tag this wheel qualifies for: manylinux_2_17_x86_64",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*plugin.py*")  # no traceback from our internals
+
+
+def test_marker_on_a_class_applies_to_each_test(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.manylinux("manylinux2010")
+        class TestOld:
+            def test_a(self): pass
+            def test_b(self): pass
+        """
+    )
+    pytester.runpytest(f"--manylinux-wheel={wheel_2_17}").assert_outcomes(failed=2)
+
+
+def test_bad_marker_arguments_are_a_usage_error(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.manylinux("manylinux2014", colour="red")
+        def test_x(): pass
+        """
+    )
+    result = pytester.runpytest(f"--manylinux-wheel={wheel_2_17}")
+    result.stdout.fnmatch_lines(["*test_x: bad arguments to @pytest.mark.manylinux*colour*"])
+    assert result.ret != 0
+
+
+def test_unknown_policy_names_the_closest(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    result = pytester.runpytest("--manylinux-policy=manylinux2041", f"--manylinux-wheel={wheel_2_17}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown policy 'manylinux2041' (did you mean manylinux2014*"])
+
+
+def test_gate_cryptography_names_memcpy_and_writes_junit(pytester: pytest.Pytester, cryptography: Path) -> None:
+    local = pytester.path / "dist" / cryptography.name
+    local.parent.mkdir()
+    shutil.copy(cryptography, local)
+    result = pytester.runpytest(
+        "--manylinux-policy=manylinux2010", "--manylinux-wheel=dist/*.whl", "--junitxml=out.xml"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=1, passed=11)
+    result.stdout.fnmatch_lines(
+        [
+            f"FAILED dist/{cryptography.name}::cryptography/hazmat/bindings/_rust.abi3.so::symbol-versions*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["  + GLIBC_2.14   memcpy, sendmmsg"])
+    junit = (pytester.path / "out.xml").read_text()
+    assert 'name="symbol-versions"' in junit
+    assert "GLIBC_2.14   memcpy" in junit
+    ok = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=dist/*.whl")
+    assert ok.ret == pytest.ExitCode.OK
+    ok.assert_outcomes(passed=12)
+
+
+def test_gate_selection_k_and_m(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    args = ["--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}"]
+    pytester.runpytest(*args, "-k", "symbol").assert_outcomes(failed=1)
+    pytester.runpytest(*args, "-k", "not symbol").assert_outcomes(passed=11)
+    pytester.runpytest(*args, "-m", "manylinux").assert_outcomes(failed=1, passed=11)
+
+
+def test_gate_allowlist_turns_a_failure_into_xfail_with_reason(
+    pytester: pytest.Pytester, wheel_2_17: Path
+) -> None:
+    pytester.makeini(
+        f"""
+        [pytest]
+        manylinux_policy = manylinux2010
+        manylinux_wheel = {wheel_2_17}
+        manylinux_allow_symbols =
+            GLIBC_2.14: memcpy is only reached on aligned buffers
+            GLIBC_2.17: clock_gettime has a fallback
+        """
+    )
+    result = pytester.runpytest("-rx")
+    result.assert_outcomes(passed=11, xfailed=1)
+    result.stdout.fnmatch_lines(["XFAIL*symbol-versions*allowed: clock_gettime has a fallback; memcpy*"])
+    # The command line beats the ini file.
+    pytester.runpytest("--manylinux-policy=manylinux2014").assert_outcomes(passed=12)
+
+
+def test_allowlist_line_without_reason_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmanylinux_allow_libraries = libssl.so.3\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*libssl.so.3*needs a reason*"])
+
+
+def test_bad_wheel_errors_alone_and_good_wheel_still_passes(
+    pytester: pytest.Pytester, wheel_2_17: Path
+) -> None:
+    broken = pytester.path / "broken-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    result = pytester.runpytest(
+        "--manylinux-policy=manylinux2014", f"--manylinux-wheel={wheel_2_17}", f"--manylinux-wheel={broken}"
+    )
+    result.assert_outcomes(passed=12, failed=1)
+    result.stdout.fnmatch_lines([f"{broken}: not a readable zip archive*"])
+
+
+def test_json_report_and_summary(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    result = pytester.runpytest(
+        "--manylinux-policy=manylinux2014", f"--manylinux-wheel={wheel_2_17}", "--manylinux-json=report.json"
+    )
+    result.stdout.fnmatch_lines(["*= manylinux =*", f"PASS  {wheel_2_17}", "*most compatible: manylinux_2_17_x86_64*"])
+    doc = json.loads((pytester.path / "report.json").read_text())
+    assert doc["version"] == 1
+    [w] = doc["wheels"]
+    assert (w["overall_tag"], w["passed"]) == ("manylinux_2_17_x86_64", True)
+
+
+def test_audit_fixture_and_assertion_rewriting(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makepyfile(
+        """
+        def test_helpers(manylinux_audit):
+            assert manylinux_audit.libraries == ("libc.so.6",)
+            assert manylinux_audit.symbols_needing("GLIBC_2.14") == ("memcpy",)
+            assert manylinux_audit.max_version("GLIBC") <= "2.17"
+            manylinux_audit.assert_compliant()
+
+        def test_explained(manylinux_audit):
+            assert manylinux_audit.max_version("GLIBC") <= "2.12"
+        """
+    )
+    result = pytester.runpytest(f"--manylinux-wheel={wheel_2_17}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*GLIBC versions above GLIBC_2.12, and what needs them:", "*GLIBC_2.14: memcpy (pkg/ext_2_17*"]
+    )
+
+
+def test_xdist_gives_the_same_outcomes(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makepyfile(test_marked=MARKED_TESTS)
+    args = [f"--manylinux-wheel={wheel_2_17}", "--manylinux-policy=manylinux2010", "test_marked.py", str(wheel_2_17)]
+    plain = pytester.runpytest_subprocess(*args, "-p", "no:randomly")
+    spread = pytester.runpytest_subprocess(*args, "-n", "2")
+    plain.assert_outcomes(passed=12, failed=2)
+    spread.assert_outcomes(passed=12, failed=2)
+    assert spread.stdout.str().count("= manylinux =") == 1
+
+
+def test_entry_point_can_be_disabled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(MARKED_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:manylinux", "--strict-markers")
+    result.stdout.fnmatch_lines(["*'manylinux2014' not found in `markers` configuration option*"])
+
+
+def test_plugin_import_is_cheap_and_elftools_free() -> None:
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import pytest_manylinux.plugin"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
+    assert not {m for m in imported if m.startswith("elftools")}
+    assert not imported & {"pytest_manylinux._elf", "pytest_manylinux._wheel", "pytest_manylinux._audit"}
+
+
+@pytest.mark.parametrize("source", ["dist", "build"])
+def test_sample_project_wheel_from_dist_or_built(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    """The sample C extension calls clock_gettime: fine for 2014, not for 2010."""
+    if shutil.which("gcc") is None:
+        pytest.skip("needs gcc")
+    shutil.copytree(SAMPLE, pytester.path, dirs_exist_ok=True)
+    # pyenv's Python bakes its own lib dir into LDSHARED as an RPATH; a real
+    # release build would not carry it, and the rpath check would rightly fail it.
+    monkeypatch.setenv("LDSHARED", "gcc -shared")
+    if source == "dist":
+        subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", "dist", "."],
+            cwd=pytester.path, check=True, capture_output=True,
+        )  # fmt: skip
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_sample.py").write_text(MARKED_TESTS)
+    build = ["--manylinux-build=never"] if source == "dist" else []
+    result = pytester.runpytest_subprocess("tests", *build)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["  + GLIBC_2.17   clock_gettime"])
+    if source == "build":
+        result.stdout.fnmatch_lines(["*built locally with pypa/build: not the wheel you will upload*"])
