@@ -45,10 +45,21 @@ _HOMES = {
         "._errors",
     ),
     **dict.fromkeys(
-        ("Audit", "Check", "ElfFacts", "FileVerdict", "Libc", "Policy", "SymbolRef", "VersionNeed",
-         "Violation", "WheelFacts", "WheelVerdict"),
+        (
+            "Audit",
+            "Check",
+            "ElfFacts",
+            "FileVerdict",
+            "Libc",
+            "Policy",
+            "SymbolRef",
+            "VersionNeed",
+            "Violation",
+            "WheelFacts",
+            "WheelVerdict",
+        ),
         "._model",
-    ),  # fmt: skip
+    ),
 }
 
 __all__ = sorted([*_HOMES, "__version__"])

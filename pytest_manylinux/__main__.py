@@ -44,9 +44,7 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         prog=prog,
         description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
     )
-    parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory or ELF file"
-    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory or ELF file")
     parser.add_argument(
         "--policy",
         help="judge against this policy (name or alias, e.g. manylinux2014, manylinux_2_28, "
@@ -62,9 +60,7 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="policy JSON in auditwheel's format; replaces the manylinux or musllinux data it defines",
     )
     parser.add_argument("--json", action="store_true", help="print one versioned JSON document")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="also show allowed or passing detail"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -92,9 +88,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)
     if args.json:
-        document = dict(
-            to_json(audits, tool=f"pytest-manylinux {__version__}", policy_data=policies.source)
-        )
+        document = dict(to_json(audits, tool=f"pytest-manylinux {__version__}", policy_data=policies.source))
         document["errors"] = errors
         print(json.dumps(document, indent=2))
     else:

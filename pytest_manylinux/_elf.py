@@ -108,9 +108,7 @@ class _Layout:
             self.sym, self.sym_idx = struct.Struct(e + "IIIBBH"), (0, 3, 5)
             self.note_align = 4
         self.verneed = struct.Struct(e + "HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
-        self.vernaux = struct.Struct(
-            e + "IHHII"
-        )  # vna_hash, vna_flags, vna_other, vna_name, vna_next
+        self.vernaux = struct.Struct(e + "IHHII")  # vna_hash, vna_flags, vna_other, vna_name, vna_next
         self.note = struct.Struct(e + "III")  # namesz, descsz, type
 
 
@@ -218,9 +216,7 @@ class _Reader:
         h = self.h
         arch, arch_problem = _arch(h.machine, h.elf_class, h.little, h.flags)
         phdrs = list(self._program_headers())
-        self.loads = [
-            (vaddr, off, size) for ptype, _, off, vaddr, size in phdrs if ptype == _PT_LOAD
-        ]
+        self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size in phdrs if ptype == _PT_LOAD]
         interpreter = None
         dynamic: tuple[int, int] | None = None
         exec_stack: bool | None = None
@@ -339,9 +335,7 @@ class _Reader:
         strsz = tags.get(_DT_STRSZ)
         if strsz is None:
             raise image.fail("PT_DYNAMIC has no DT_STRSZ")
-        strtab = image.read(
-            self._offset(tags[_DT_STRTAB], "DT_STRTAB"), strsz, "DT_STRTAB string table"
-        )
+        strtab = image.read(self._offset(tags[_DT_STRTAB], "DT_STRTAB"), strsz, "DT_STRTAB string table")
 
         def text(tag: int) -> str | None:
             return _cstr(strtab, tags[tag], "dynamic tag", image) if tag in tags else None
@@ -364,9 +358,7 @@ class _Reader:
             python_init=python_init,
         )
 
-    def _version_needs(
-        self, tags: dict[int, int], strtab: bytes
-    ) -> dict[int, tuple[VersionNeed, str]]:
+    def _version_needs(self, tags: dict[int, int], strtab: bytes) -> dict[int, tuple[VersionNeed, str]]:
         """``.gnu.version_r`` as {versym index: (need, library)}, built once per file.
 
         The walk follows ``vn_next``/``vna_next`` but is bounded by DT_VERNEEDNUM,
@@ -393,9 +385,7 @@ class _Reader:
                     raise image.fail("the version-needs chain (vna_next) loops")
                 seen.add(aux)
                 _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
-                need = VersionNeed(
-                    library, _cstr(strtab, name, "vna_name", image), bool(flags & _VER_FLG_WEAK)
-                )
+                need = VersionNeed(library, _cstr(strtab, name, "vna_name", image), bool(flags & _VER_FLG_WEAK))
                 out[other & ~_VERSYM_HIDDEN] = (need, library)
                 if nxt == 0:
                     break
@@ -457,9 +447,7 @@ class _Reader:
         index = last
         while index - symoffset < limit:
             value: int
-            (value,) = word.unpack(
-                image.read(chains_at + 4 * (index - symoffset), 4, "DT_GNU_HASH chain")
-            )
+            (value,) = word.unpack(image.read(chains_at + 4 * (index - symoffset), 4, "DT_GNU_HASH chain"))
             if value & 1:
                 return index + 1
             index += 1
@@ -489,9 +477,7 @@ class _Reader:
         if _DT_VERSYM in tags:
             at = self._offset(tags[_DT_VERSYM], "DT_VERSYM")
             avail = min(count, (image.size - at) // 2)
-            versions = struct.unpack(
-                f"{self.layout.half[0]}{avail}H", image.read(at, 2 * avail, ".gnu.version")
-            )
+            versions = struct.unpack(f"{self.layout.half[0]}{avail}H", image.read(at, 2 * avail, ".gnu.version"))
         init_offsets = _init_name_offsets(strtab, image.path)
         name_i, info_i, shndx_i = self.layout.sym_idx
         undefined: list[SymbolRef] = []

@@ -42,9 +42,7 @@ class InvalidELFError(ManylinuxError):
 class UnknownPolicyError(ManylinuxError, LookupError):
     """A policy name that the policy data does not define."""
 
-    def __init__(
-        self, name: str, suggestions: tuple[str, ...] = (), *, reason: str | None = None
-    ) -> None:
+    def __init__(self, name: str, suggestions: tuple[str, ...] = (), *, reason: str | None = None) -> None:
         self.name = name
         self.suggestions = suggestions
         if reason:

@@ -119,10 +119,7 @@ class WheelIndex:
         root_dirs = () if root.runpath else _dirs(root.rpath, root.path)
         while queue:
             elf = queue.pop(0)
-            if elf.runpath:
-                dirs = _dirs(elf.runpath, elf.path)
-            else:
-                dirs = (*_dirs(elf.rpath, elf.path), *root_dirs)
+            dirs = _dirs(elf.runpath, elf.path) if elf.runpath else (*_dirs(elf.rpath, elf.path), *root_dirs)
             for library in elf.needed:
                 found = loaded.get(library) or self._search(elf, library, dirs)
                 if found is None:
@@ -183,9 +180,7 @@ def evaluate_file(
     return FileVerdict(elf.path, policy.tag, tuple(found))
 
 
-def evaluate_wheel(
-    index: WheelIndex, policy: Policy, allow: Allowances = NO_ALLOWANCES
-) -> WheelVerdict:
+def evaluate_wheel(index: WheelIndex, policy: Policy, allow: Allowances = NO_ALLOWANCES) -> WheelVerdict:
     """Judge every ELF file of a wheel against one policy."""
     facts = index.facts
     files = tuple(evaluate_file(elf, policy, index, allow) for elf in facts.elves)
@@ -195,9 +190,7 @@ def evaluate_wheel(
     return WheelVerdict(facts.path, policy.tag, files, tuple(wheel))
 
 
-def best_policy(
-    index: WheelIndex, family: Sequence[Policy], *, check: Check | None = None
-) -> Policy:
+def best_policy(index: WheelIndex, family: Sequence[Policy], *, check: Check | None = None) -> Policy:
     """The most compatible policy the wheel satisfies (auditwheel's overall tag).
 
     With ``check``, only that check decides (``Check.SYMBOL_VERSIONS`` gives
@@ -241,10 +234,7 @@ def tag_violations(
                 hint="a pure-Python tag on a wheel with ELF files",
             )
         )
-    out.extend(
-        Violation(Check.TAGS, tag, hint="not a platform tag the policy data knows")
-        for tag in unknown
-    )
+    out.extend(Violation(Check.TAGS, tag, hint="not a platform tag the policy data knows") for tag in unknown)
     for verdict in verdicts:
         if not verdict.passed:
             out.append(
@@ -261,9 +251,7 @@ def tag_violations(
 # -- the checks ---------------------------------------------------------------
 
 
-def _libraries(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _libraries(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     if policy.is_linux:
         return []
     out = []
@@ -275,9 +263,7 @@ def _libraries(
     return out
 
 
-def _symbol_versions(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _symbol_versions(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     """auditwheel's ``versioned_symbols_policy``: exact set membership per prefix.
 
     Versions group by the text before the first ``_``; a prefix the policy does
@@ -286,9 +272,7 @@ def _symbol_versions(
     """
     del index
     by_version = elf.symbols_by_version()
-    required = sorted(
-        {n.version for n in elf.version_needs if not is_loader(n.library)}, key=version_key
-    )
+    required = sorted({n.version for n in elf.version_needs if not is_loader(n.library)}, key=version_key)
     out = []
     for version in required:
         prefix = version.partition("_")[0]
@@ -310,9 +294,7 @@ def _symbol_versions(
     return out
 
 
-def _blacklist(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _blacklist(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     """auditwheel's blacklist: strong undefined references a needed library must not satisfy."""
     del index
     if policy.is_linux or not policy.blacklist:
@@ -337,16 +319,12 @@ def _blacklist(
     return out
 
 
-def _interpreter(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _interpreter(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     del index, allow
     if elf.interpreter is None:
         return []
     if policy.is_linux:
-        allowed = expected_interpreters(Libc.GLIBC, policy.arch) + expected_interpreters(
-            Libc.MUSL, policy.arch
-        )
+        allowed = expected_interpreters(Libc.GLIBC, policy.arch) + expected_interpreters(Libc.MUSL, policy.arch)
     else:
         allowed = expected_interpreters(policy.libc, policy.arch)
     if elf.interpreter in allowed:
@@ -366,9 +344,7 @@ def _arch(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -
     if elf.arch == policy.arch:
         return []
     subject = elf.arch or f"{elf.machine} ({elf.arch_problem})"
-    return [
-        Violation(Check.ARCH, subject, expected=policy.arch, hint="built for another architecture")
-    ]
+    return [Violation(Check.ARCH, subject, expected=policy.arch, hint="built for another architecture")]
 
 
 def _libc(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
@@ -376,11 +352,7 @@ def _libc(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -
     libc = file_libc(elf)
     if policy.is_linux or libc is None or libc is policy.libc:
         return []
-    return [
-        Violation(
-            Check.LIBC, libc.value, expected=policy.libc.value, hint="linked for another C library"
-        )
-    ]
+    return [Violation(Check.LIBC, libc.value, expected=policy.libc.value, hint="linked for another C library")]
 
 
 def _isa(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
@@ -392,9 +364,7 @@ def _isa(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) ->
     return [Violation(Check.ISA, elf.isa, expected=policy.arch, hint=hint)]
 
 
-def _python_abi(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _python_abi(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     """PEP 513's fpectl and narrow-unicode (UCS2) hazards, as auditwheel checks them."""
     del index, allow
     if policy.is_linux or elf.python_init is None:
@@ -424,9 +394,7 @@ def _python_abi(
     return out
 
 
-def _execstack(
-    elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances
-) -> list[Violation]:
+def _execstack(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) -> list[Violation]:
     """Shared objects asking for an executable stack: glibc >= 2.41 refuses to dlopen them.
 
     See pypa/auditwheel#634. Executables are left alone: the kernel still runs them.
@@ -467,9 +435,7 @@ def _rpath(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Allowances) 
                 if entry.startswith("/")
                 else (f"{tag} is relative to the working directory")
             )
-            out.append(
-                Violation(Check.RPATH, entry or "(empty)", expected="$ORIGIN/...", hint=hint)
-            )
+            out.append(Violation(Check.RPATH, entry or "(empty)", expected="$ORIGIN/...", hint=hint))
     return out
 
 

@@ -61,9 +61,7 @@ class ElfNode(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         for check in FILE_CHECKS:
-            yield CheckItem.from_parent(
-                self, name=check.value, audit=self.audit, check=check, elf=self.name
-            )
+            yield CheckItem.from_parent(self, name=check.value, audit=self.audit, check=check, elf=self.name)
 
 
 class _GateItem(pytest.Item):
@@ -79,7 +77,7 @@ class _GateItem(pytest.Item):
     ) -> str | TerminalRepr:
         return _format(excinfo, lambda e: super(_GateItem, self).repr_failure(e, style))
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:  # noqa: ANN401 - pytest's signature
+    def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, self.nodeid.split("::", 1)[-1]
 
     def _conclude(self, header: str, found: list[Violation], text: str) -> None:
@@ -105,9 +103,7 @@ class CheckItem(_GateItem):
             for file_verdict in verdict.files:
                 if file_verdict.path == self.elf and file_verdict.of(self.check):
                     found.extend(file_verdict.of(self.check))
-                    blocks.append(
-                        f"{self.elf}  vs  {verdict.policy}\n{render_check(file_verdict, self.check)}"
-                    )
+                    blocks.append(f"{self.elf}  vs  {verdict.policy}\n{render_check(file_verdict, self.check)}")
         self._conclude(f"{self.audit.facts.path}", found, "\n".join(blocks))
 
 
@@ -149,5 +145,5 @@ class ErrorItem(pytest.Item):
     ) -> str | TerminalRepr:
         return _format(excinfo, lambda e: super(ErrorItem, self).repr_failure(e, style))
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:  # noqa: ANN401 - pytest's signature
+    def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, "audit"

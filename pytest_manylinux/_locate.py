@@ -107,22 +107,16 @@ def build_wheel(project: Path, shared_dir: Path, *, timeout: float = 1800) -> Pa
         try:
             import build as _build  # noqa: F401, PLC0415 - only to give a clear message
         except ImportError as e:
-            raise BuildError(
-                "building the wheel needs pypa/build: pip install 'pytest-manylinux[build]'"
-            ) from e
+            raise BuildError("building the wheel needs pypa/build: pip install 'pytest-manylinux[build]'") from e
         argv = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(project)]
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         try:
-            proc = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout, check=False, env=env
-            )
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, env=env)
         except subprocess.TimeoutExpired as e:
             raise BuildError(f"building {project} took longer than {timeout:.0f} s") from e
         wheels = sorted(out.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
-            raise BuildError(
-                f"python -m build failed for {project} (exit {proc.returncode}): {tail}"
-            )
+            raise BuildError(f"python -m build failed for {project} (exit {proc.returncode}): {tail}")
         done.write_text(wheels[-1].name)
         return wheels[-1]

@@ -170,16 +170,10 @@ class PolicySet:
             return self.family(libc or Libc.GLIBC, tag_arch)[-1]
         policy = self._by_tag.get(f"{base}_{tag_arch}") or self._interpolate(base, tag_arch)
         if policy is None:
-            known = {p.name for p in self._policies} | {
-                a for p in self._policies for a in p.aliases
-            }
+            known = {p.name for p in self._policies} | {a for p in self._policies for a in p.aliases}
             if base in known:
-                raise UnknownPolicyError(
-                    f"{base}_{tag_arch}", reason=f"{base} has no {tag_arch} policy"
-                )
-            raise UnknownPolicyError(
-                name, tuple(difflib.get_close_matches(base, self.names(), n=3))
-            )
+                raise UnknownPolicyError(f"{base}_{tag_arch}", reason=f"{base} has no {tag_arch} policy")
+            raise UnknownPolicyError(name, tuple(difflib.get_close_matches(base, self.names(), n=3)))
         return policy
 
     def for_tag(self, tag: str) -> Policy | None:
@@ -204,13 +198,9 @@ class PolicySet:
             return None
         wanted = (int(match["major"]), int(match["minor"]))
         older = [
-            (ver, p)
-            for p in self.family(Libc.GLIBC, arch)
-            if (ver := _glibc_of(p.name)) is not None and ver < wanted
+            (ver, p) for p in self.family(Libc.GLIBC, arch) if (ver := _glibc_of(p.name)) is not None and ver < wanted
         ]
-        newer = [
-            p for p in self.family(Libc.GLIBC, arch) if (v := _glibc_of(p.name)) and v > wanted
-        ]
+        newer = [p for p in self.family(Libc.GLIBC, arch) if (v := _glibc_of(p.name)) and v > wanted]
         if not older or not newer:
             return None
         _, base_policy = max(older, key=lambda item: item[0])
@@ -228,8 +218,7 @@ class PolicySet:
             aliases=(),
             priority=base_policy.priority - 1,
             symbol_versions=versions,
-            note=f"not in the policy data; judged as {base_policy.name} plus GLIBC up to "
-            f"{wanted[0]}.{wanted[1]}",
+            note=f"not in the policy data; judged as {base_policy.name} plus GLIBC up to {wanted[0]}.{wanted[1]}",
         )
 
 
@@ -312,9 +301,7 @@ def _validate(label: str, entries: list[dict[str, object]]) -> None:
     for entry in entries:
         for key, kind in _SHAPE.items():
             if not isinstance(entry.get(key), kind):
-                raise PolicyDataError(
-                    label, f"policy {entry.get('name')!r}: {key!r} must be a {kind.__name__}"
-                )
+                raise PolicyDataError(label, f"policy {entry.get('name')!r}: {key!r} must be a {kind.__name__}")
     seen_libs: set[str] = set()
     seen_versions: dict[tuple[str, str], set[str]] = {}
     for entry in sorted(entries, key=lambda e: cast("int", e["priority"]), reverse=True):
@@ -323,9 +310,7 @@ def _validate(label: str, entries: list[dict[str, object]]) -> None:
             continue
         libs = set(cast("list[str]", entry["lib_whitelist"]))
         if missing := seen_libs - libs:
-            raise PolicyDataError(
-                label, f"{name} drops libraries an older policy allows: {sorted(missing)}"
-            )
+            raise PolicyDataError(label, f"{name} drops libraries an older policy allows: {sorted(missing)}")
         seen_libs |= libs
         arches = cast("dict[str, dict[str, list[str]]]", entry["symbol_versions"])
         for arch, prefixes in arches.items():
@@ -356,14 +341,10 @@ def _build(label: str, libc: Libc, entries: list[dict[str, object]]) -> Iterator
                 libc=libc,
                 priority=cast("int", entry["priority"]),
                 aliases=tuple(cast("list[str]", entry["aliases"])),
-                symbol_versions={
-                    prefix: frozenset(f"{prefix}_{v}" for v in vs)
-                    for prefix, vs in prefixes.items()
-                },
+                symbol_versions={prefix: frozenset(f"{prefix}_{v}" for v in vs) for prefix, vs in prefixes.items()},
                 whitelist=frozenset(whitelist),
                 blacklist={
-                    lib: frozenset(syms)
-                    for lib, syms in cast("dict[str, list[str]]", entry["blacklist"]).items()
+                    lib: frozenset(syms) for lib, syms in cast("dict[str, list[str]]", entry["blacklist"]).items()
                 },
                 note=None if label.startswith(VENDORED_SOURCE) else f"from {label}",
             )

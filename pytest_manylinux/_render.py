@@ -55,9 +55,7 @@ def _group_lines(check: Check, items: Sequence[Violation]) -> list[str]:
     match check:
         case Check.SYMBOL_VERSIONS:
             for v in sorted(items, key=lambda v: version_key(v.subject)):
-                names = (
-                    _symbols(v.symbols) if v.symbols else "(no symbol names: only .gnu.version_r)"
-                )
+                names = _symbols(v.symbols) if v.symbols else "(no symbol names: only .gnu.version_r)"
                 lines.append(f"+ {v.subject:<12} {names}{_allowed(v)}")
         case Check.INTERPRETER | Check.ARCH | Check.LIBC | Check.EXECSTACK:
             for v in items:
@@ -80,17 +78,12 @@ def _title(check: Check, items: Sequence[Violation]) -> str:
         for v in items:
             prefixes.setdefault(v.subject.partition("_")[0], v.expected)
         parts = [
-            f"{prefix}: the policy allows up to {ceiling}"
-            if ceiling
-            else f"{prefix}: the policy allows none"
+            f"{prefix}: the policy allows up to {ceiling}" if ceiling else f"{prefix}: the policy allows none"
             for prefix, ceiling in sorted(prefixes.items())
         ]
         return f"{title} ({'; '.join(parts)})"
     hints = {v.hint for v in items if v.hint}
-    if (
-        check in (Check.INTERPRETER, Check.ARCH, Check.LIBC, Check.EXECSTACK, Check.BLACKLIST)
-        and len(hints) == 1
-    ):
+    if check in (Check.INTERPRETER, Check.ARCH, Check.LIBC, Check.EXECSTACK, Check.BLACKLIST) and len(hints) == 1:
         return f"{title} ({hints.pop()})"
     return title
 
@@ -119,8 +112,7 @@ def render_verdict(verdict: WheelVerdict) -> str:
         parts.append(
             f"{verdict.wheel}  vs  {verdict.policy}\n"
             + "\n".join(
-                f"  {_title(v.check, [v])}\n    + {v.subject:<{_SUBJECT_WIDTH}} {v.hint}"
-                for v in verdict.violations
+                f"  {_title(v.check, [v])}\n    + {v.subject:<{_SUBJECT_WIDTH}} {v.hint}" for v in verdict.violations
             )
         )
     return "\n".join(parts)
@@ -131,9 +123,8 @@ def render_audit(audit: Audit, *, verbose: bool = False) -> str:
     facts = audit.facts
     status = "PASS" if audit.passed else "FAIL"
     targets = ", ".join(v.policy for v in audit.verdicts) or "(no target)"
-    lines = [
-        f"{status}  {facts.path}  ({len(facts.elves)} ELF file{'s' if len(facts.elves) != 1 else ''}; target: {targets})"
-    ]
+    count = f"{len(facts.elves)} ELF file{'s' if len(facts.elves) != 1 else ''}"
+    lines = [f"{status}  {facts.path}  ({count}; target: {targets})"]
     for verdict in audit.verdicts:
         if not verdict.passed or verbose or any(f.violations for f in verdict.files):
             text = render_verdict(verdict)
@@ -237,11 +228,7 @@ def _verdict_json(verdict: WheelVerdict) -> VerdictJSON:
     return {
         "policy": verdict.policy,
         "passed": verdict.passed,
-        "files": {
-            f.path: [_violation_json(v) for v in f.violations]
-            for f in verdict.files
-            if f.violations
-        },
+        "files": {f.path: [_violation_json(v) for v in f.violations] for f in verdict.files if f.violations},
         "wheel": [_violation_json(v) for v in verdict.violations],
     }
 
@@ -254,24 +241,14 @@ def _wheel_json(audit: Audit) -> WheelJSON:
             if not is_loader(need.library):
                 versioned.setdefault(need.library, set()).add(need.version)
     flags = {
-        check: any(
-            v.check is check for f in (strictest.files if strictest else ()) for v in f.violations
-        )
+        check: any(v.check is check for f in (strictest.files if strictest else ()) for v in f.violations)
         for check in (Check.ISA,)
     }
     python_abi = [
-        v.subject
-        for f in (strictest.files if strictest else ())
-        for v in f.violations
-        if v.check is Check.PYTHON_ABI
+        v.subject for f in (strictest.files if strictest else ()) for v in f.violations if v.check is Check.PYTHON_ABI
     ]
     external = sorted(
-        {
-            v.subject
-            for f in (strictest.files if strictest else ())
-            for v in f.violations
-            if v.check is Check.LIBRARIES
-        }
+        {v.subject for f in (strictest.files if strictest else ()) for v in f.violations if v.check is Check.LIBRARIES}
     )
     files: list[FileJSON] = []
     for elf in facts.elves:

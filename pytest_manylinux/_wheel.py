@@ -101,9 +101,7 @@ class InputReader:
             self._open_zip()
         return self
 
-    def __exit__(
-        self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._zip is not None:
             self._zip.close()
 
@@ -196,9 +194,7 @@ class InputReader:
     def _charge(self, size: int, name: str) -> None:
         self._inflated += size
         if self._inflated > self.limits.max_total_bytes:
-            raise self.fail(
-                f"inflating more than {self.limits.max_total_bytes} bytes in total", name
-            )
+            raise self.fail(f"inflating more than {self.limits.max_total_bytes} bytes in total", name)
 
     # -- metadata ----------------------------------------------------------
 
@@ -229,9 +225,7 @@ class InputReader:
         return Metadata(name, version, platforms, wheel_platforms, record)
 
     def _dist_info(self, name: str | None) -> str | None:
-        candidates = sorted(
-            {n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)}
-        )
+        candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})
         if name is not None:
             for candidate in candidates:
                 stem = candidate.rsplit("-", 1)[0] if "-" in candidate else candidate

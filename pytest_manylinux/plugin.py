@@ -21,10 +21,9 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Mapping
 
-    from ._model import Audit
     from ._evaluate import Allowances
     from ._locate import Located
-    from ._model import WheelFacts
+    from ._model import Audit, WheelFacts
     from ._policy import PolicySet
 
 __all__ = ["AuditView", "SymbolVersion"]
@@ -41,9 +40,7 @@ BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always
 POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
 JSON_HELP = "write the audit of every wheel as one JSON document to this path"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
-ALLOW_SYMBOLS_HELP = (
-    "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
-)
+ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 _BUILD_CHOICES = ("auto", "always", "never")
 
@@ -80,29 +77,19 @@ class Settings:
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
         cli_wheels = tuple(config.getoption("manylinux_wheel") or ())
-        build = config.getoption("manylinux_build") or str(
-            config.getini("manylinux_build") or "auto"
-        )
+        build = config.getoption("manylinux_build") or str(config.getini("manylinux_build") or "auto")
         if build not in _BUILD_CHOICES:
             msg = f"manylinux_build in the config file must be one of {', '.join(_BUILD_CHOICES)}, not {build!r}"
             raise pytest.UsageError(msg)
         return cls(
-            policy=config.getoption("manylinux_policy")
-            or (str(config.getini("manylinux_policy")) or None),
+            policy=config.getoption("manylinux_policy") or (str(config.getini("manylinux_policy")) or None),
             wheels=cli_wheels or tuple(config.getini("manylinux_wheel")),
             wheels_from_cli=bool(cli_wheels),
             build=build,
-            policy_files=tuple(
-                config.getoption("manylinux_policy_file") or config.getini("manylinux_policy_file")
-            ),
-            json_path=config.getoption("manylinux_json")
-            or (str(config.getini("manylinux_json")) or None),
-            allow_libraries=_allowlist(
-                config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"
-            ),
-            allow_symbols=_allowlist(
-                config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"
-            ),
+            policy_files=tuple(config.getoption("manylinux_policy_file") or config.getini("manylinux_policy_file")),
+            json_path=config.getoption("manylinux_json") or (str(config.getini("manylinux_json")) or None),
+            allow_libraries=_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
+            allow_symbols=_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
         )
 
 
@@ -140,9 +127,7 @@ class _State:
                 raise pytest.UsageError(str(e)) from e
         return self._policies
 
-    def allowances(
-        self, libraries: Mapping[str, str] = {}, symbols: Mapping[str, str] = {}
-    ) -> Allowances:  # noqa: B006 - read-only defaults
+    def allowances(self, libraries: Mapping[str, str] = {}, symbols: Mapping[str, str] = {}) -> Allowances:
         from ._evaluate import Allowances  # noqa: PLC0415
 
         return Allowances(
@@ -174,9 +159,7 @@ class _State:
         if self.settings.wheels:
             found = expand_wheels(list(self.settings.wheels), root)
             if not found:
-                raise pytest.UsageError(
-                    f"--manylinux-wheel matched nothing: {', '.join(self.settings.wheels)}"
-                )
+                raise pytest.UsageError(f"--manylinux-wheel matched nothing: {', '.join(self.settings.wheels)}")
             self.located = Located(found[-1], "given")
         elif self.settings.build != "always" and (dist := find_in_dist(root, project_name(root))):
             self.located = Located(dist, "found in dist/")
@@ -299,9 +282,7 @@ def record_audit(item: pytest.Item, audit: Audit) -> None:
         row["how"] = state.located.how
     item.user_properties.append(("manylinux_row", row))
     if state.settings.json_path:
-        document = to_json(
-            [audit], tool=f"pytest-manylinux {__version__}", policy_data=state.policies.source
-        )
+        document = to_json([audit], tool=f"pytest-manylinux {__version__}", policy_data=state.policies.source)
         item.user_properties.append(("manylinux_json", dict(document["wheels"][0])))
 
 
@@ -350,9 +331,7 @@ def _marker_requests(item: pytest.Item) -> list[_MarkerRequest]:
             _MarkerRequest(
                 policy=str(values["policy"]),
                 wheel=Path(wheel) if wheel is not None else None,
-                allow_libraries=_as_mapping(
-                    values.get("allow_libraries", ()), item, "allow_libraries"
-                ),
+                allow_libraries=_as_mapping(values.get("allow_libraries", ()), item, "allow_libraries"),
                 allow_symbols=_as_mapping(values.get("allow_symbols", ()), item, "allow_symbols"),
             )
         )
@@ -398,9 +377,7 @@ def _manylinux_markers(request: pytest.FixtureRequest) -> None:
         try:
             state.policies.validate(req.policy)
             path = req.wheel or request.getfixturevalue("manylinux_wheel")
-            audit = state.judge(
-                Path(path), req.policy, state.allowances(req.allow_libraries, req.allow_symbols)
-            )
+            audit = state.judge(Path(path), req.policy, state.allowances(req.allow_libraries, req.allow_symbols))
         except ManylinuxError as e:
             pytest.fail(str(e), pytrace=False)
         record_audit(item, audit)
@@ -421,9 +398,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 @pytest.fixture(scope="session")
-def manylinux_wheel(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def manylinux_wheel(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel under test: --manylinux-wheel, else the newest in dist/, else built once."""
     return _state(request.config).locate(tmp_path_factory).path
 
@@ -507,16 +482,7 @@ class AuditView:
 
     def symbols_needing(self, version: str) -> tuple[str, ...]:
         """The undefined symbols bound to ``version`` in any ELF file, sorted."""
-        return tuple(
-            sorted(
-                {
-                    s.name
-                    for elf in self.audit.facts.elves
-                    for s in elf.undefined
-                    if s.version == version
-                }
-            )
-        )
+        return tuple(sorted({s.name for elf in self.audit.facts.elves for s in elf.undefined if s.version == version}))
 
 
 @pytest.fixture
@@ -527,17 +493,13 @@ def manylinux_audit(request: pytest.FixtureRequest, manylinux_wheel: Path) -> Au
     requests = _marker_requests(item) if isinstance(item, pytest.Item) else []
     policy = requests[0].policy if requests else state.settings.policy
     wheel = requests[0].wheel if requests and requests[0].wheel else manylinux_wheel
-    allow = state.allowances(
-        *((requests[0].allow_libraries, requests[0].allow_symbols) if requests else ())
-    )
+    allow = state.allowances(*((requests[0].allow_libraries, requests[0].allow_symbols) if requests else ()))
     if policy not in (None, "auto"):
         state.policies.validate(str(policy))
     return AuditView(state.judge(Path(wheel), policy, allow))
 
 
-def pytest_assertrepr_compare(
-    config: pytest.Config, op: str, left: object, right: object
-) -> list[str] | None:
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> list[str] | None:
     """Explain ``audit.max_version("GLIBC") <= "2.17"`` with the symbols to blame."""
     del config
     if not isinstance(left, SymbolVersion) or not isinstance(right, str):
@@ -588,11 +550,7 @@ class _Controller:
         terminalreporter.section("manylinux")
         for row in self.rows.values():
             verdict = "PASS" if row["passed"] else "FAIL"
-            how = (
-                f"  [{row['how']}: not the wheel you will upload]"
-                if "built" in str(row.get("how", ""))
-                else ""
-            )
+            how = f"  [{row['how']}: not the wheel you will upload]" if "built" in str(row.get("how", "")) else ""
             terminalreporter.line(f"{verdict}  {row['wheel']}{how}")
             terminalreporter.line(
                 f"      declared: {row['declared']}  most compatible: {row['best']}  target: {row['target']}"

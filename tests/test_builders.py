@@ -205,9 +205,7 @@ def test_symbols_bind_to_the_intended_versions(fx: Fixtures) -> None:
     assert ("GLOBAL", "UND", "memcpy@GLIBC_2.14") in dynsyms(fx.ext_2_14)
     assert ("GLOBAL", "UND", "exp@GLIBC_2.29") in dynsyms(fx.ext_libm)
     assert ("GLOBAL", "UND", "cos@GLIBC_2.2.5") in dynsyms(fx.ext_libm)
-    assert ("GLOBAL", "UND", "pthread_getattr_default_np@GLIBC_2.2.5") in dynsyms(
-        fx.ext_blacklisted
-    )
+    assert ("GLOBAL", "UND", "pthread_getattr_default_np@GLIBC_2.2.5") in dynsyms(fx.ext_blacklisted)
     # A weak reference still gets a version need (binutils 2.40 does not mark
     # the vernaux entry VER_FLG_WEAK); only the symbol's binding says WEAK.
     assert ("WEAK", "UND", "statx@GLIBC_2.28") in dynsyms(fx.ext_weak)
@@ -402,17 +400,13 @@ def test_make_wheel_options(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         wheel_text = zf.read("my_pkg-2.0.dist-info/WHEEL").decode()
         assert "Root-Is-Purelib: true\n" in wheel_text
-        assert re.findall(r"^Tag: (.*)$", wheel_text, re.MULTILINE) == [
-            "cp310-cp310-musllinux_1_2_x86_64"
-        ]
+        assert re.findall(r"^Tag: (.*)$", wheel_text, re.MULTILINE) == ["cp310-cp310-musllinux_1_2_x86_64"]
         recorded = [r[0] for r in read_record(zf, "my_pkg-2.0.dist-info")]
         assert "my_pkg/data.txt" not in recorded
         assert "my_pkg/__init__.py" in recorded
         assert "my_pkg/data.txt" in zf.namelist()
 
-    no_record = make_wheel(
-        tmp_path / "b", name="pkg", version="1.0", tags="py3-none-any", files={}, record=False
-    )
+    no_record = make_wheel(tmp_path / "b", name="pkg", version="1.0", tags="py3-none-any", files={}, record=False)
     with zipfile.ZipFile(no_record) as zf:
         assert "pkg-1.0.dist-info/RECORD" not in zf.namelist()
         assert "pkg-1.0.dist-info/WHEEL" in zf.namelist()

@@ -30,9 +30,7 @@ def test_exit_codes_follow_the_target(
     assert main([path, "--policy", "manylinux2014_x86_64"]) == 0
 
 
-def test_usage_errors_and_unreadable_input_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_usage_errors_and_unreadable_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([str(tmp_path), "--policy", "manylinux2041"])
     assert info.value.code == 2

@@ -33,20 +33,17 @@ def facts_of(path: Path) -> ElfFacts:
 
 
 def readelf(*args: str | Path) -> str:
-    return subprocess.run(
-        ["readelf", "-W", *map(str, args)], check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["readelf", "-W", *map(str, args)], check=True, capture_output=True, text=True).stdout
 
 
 def readelf_undefined(path: Path) -> set[tuple[str, str | None]]:
     """(name, version) of every undefined .dynsym entry, as readelf prints them."""
-    out = set()
+    out: set[tuple[str, str | None]] = set()
     for line in readelf("--dyn-syms", path).splitlines():
         cols = line.split()
         if len(cols) >= 8 and cols[6] == "UND" and cols[0].rstrip(":").isdigit():
-            name, _, version = cols[7].partition("@")
-            version = version.lstrip("@").split(" ")[0] or None
-            out.add((name, version))
+            name, _, raw = cols[7].partition("@")
+            out.add((name, raw.lstrip("@").split(" ")[0] or None))
     return out
 
 

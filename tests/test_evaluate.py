@@ -111,9 +111,7 @@ def test_musl_binary_in_a_manylinux_wheel(fx: Fixtures, wheel: Wheel) -> None:
     result = audit(wheel({"pkg/bin/tool": fx.exe_musl}), "manylinux2014")
     checks = {v.check for v in violations(result)}
     assert {Check.INTERPRETER, Check.LIBC, Check.LIBRARIES} <= checks
-    musl = audit(
-        wheel({"pkg/bin/tool": fx.exe_musl}, tags="py3-none-musllinux_1_2_x86_64"), None
-    )
+    musl = audit(wheel({"pkg/bin/tool": fx.exe_musl}, tags="py3-none-musllinux_1_2_x86_64"), None)
     assert musl.passed
     assert musl.best == "musllinux_1_1_x86_64"  # the most compatible musl policy
 
@@ -160,9 +158,7 @@ def test_declared_tags_are_the_default_target(fx: Fixtures, wheel: Wheel) -> Non
     assert [v.policy for v in honest.verdicts] == ["manylinux_2_17_x86_64"]
     lying = audit(wheel({f"pkg/{fx.ext_2_17.name}": fx.ext_2_17}, tags="cp311-cp311-manylinux1_x86_64"))
     assert not lying.passed
-    assert [(v.subject, v.expected) for v in lying.tags] == [
-        ("manylinux_2_5_x86_64", "manylinux_2_17_x86_64")
-    ]
+    assert [(v.subject, v.expected) for v in lying.tags] == [("manylinux_2_5_x86_64", "manylinux_2_17_x86_64")]
 
 
 def test_filename_and_wheel_tags_must_agree(fx: Fixtures, wheel: Wheel) -> None:
@@ -178,9 +174,7 @@ def test_filename_and_wheel_tags_must_agree(fx: Fixtures, wheel: Wheel) -> None:
 
 def test_allowances_keep_the_violation_but_not_the_failure(fx: Fixtures, wheel: Wheel) -> None:
     facts = read_wheel_facts(wheel({f"pkg/{fx.ext_2_17.name}": fx.ext_2_17}))
-    allow = Allowances(
-        symbols={"memcpy@GLIBC_2.14": "audited: only called on aligned buffers", "GLIBC_2.17": "x"}
-    )
+    allow = Allowances(symbols={"memcpy@GLIBC_2.14": "audited: only called on aligned buffers", "GLIBC_2.17": "x"})
     result = judge(facts, "manylinux2010", allow=allow)
     assert result.passed
     assert {v.allowed_by for v in violations(result)} == {"audited: only called on aligned buffers", "x"}

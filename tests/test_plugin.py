@@ -129,9 +129,7 @@ def test_gate_selection_k_and_m(pytester: pytest.Pytester, wheel_2_17: Path) -> 
     pytester.runpytest(*args, "-m", "manylinux").assert_outcomes(failed=1, passed=11)
 
 
-def test_gate_allowlist_turns_a_failure_into_xfail_with_reason(
-    pytester: pytest.Pytester, wheel_2_17: Path
-) -> None:
+def test_gate_allowlist_turns_a_failure_into_xfail_with_reason(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     pytester.makeini(
         f"""
         [pytest]
@@ -156,9 +154,7 @@ def test_allowlist_line_without_reason_is_a_usage_error(pytester: pytest.Pyteste
     result.stderr.fnmatch_lines(["*libssl.so.3*needs a reason*"])
 
 
-def test_bad_wheel_errors_alone_and_good_wheel_still_passes(
-    pytester: pytest.Pytester, wheel_2_17: Path
-) -> None:
+def test_bad_wheel_errors_alone_and_good_wheel_still_passes(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     broken = pytester.path / "broken-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     result = pytester.runpytest(

@@ -82,7 +82,9 @@ def test_versions_sort_as_versions() -> None:
 
 
 def test_custom_policy_file_replaces_its_family(tmp_path: Path) -> None:
-    data = json.loads((Path(__file__).resolve().parents[1] / "pytest_manylinux/policies/manylinux-policy.json").read_text())
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "pytest_manylinux/policies/manylinux-policy.json").read_text()
+    )
     data = [p for p in data if p["name"] in ("linux", "manylinux_2_17")]
     data[1]["lib_whitelist"].append("libfoo.so.1")
     custom = tmp_path / "custom.json"
@@ -96,7 +98,9 @@ def test_custom_policy_file_replaces_its_family(tmp_path: Path) -> None:
 
 
 def test_non_monotonic_data_is_rejected(tmp_path: Path) -> None:
-    data = json.loads((Path(__file__).resolve().parents[1] / "pytest_manylinux/policies/manylinux-policy.json").read_text())
+    data = json.loads(
+        (Path(__file__).resolve().parents[1] / "pytest_manylinux/policies/manylinux-policy.json").read_text()
+    )
     newest = next(p for p in data if p["name"] == "manylinux_2_41")
     newest["lib_whitelist"].remove("libz.so.1")
     broken = tmp_path / "broken.json"

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,6 +22,7 @@ from pytest_manylinux._audit import audit
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from builders import Fixtures
 
@@ -36,7 +36,17 @@ def auditwheel_show(path: Path) -> dict[str, object]:
     if cached.is_file():
         return dict(json.loads(cached.read_text()))
     env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "AUDITWHEEL_LD_LIBRARY_PATH")}
-    argv = [sys.executable, "-m", "auditwheel", "show", "--json", "--ldpaths", "", "--allow-pure-python-wheel", str(path)]
+    argv = [
+        sys.executable,
+        "-m",
+        "auditwheel",
+        "show",
+        "--json",
+        "--ldpaths",
+        "",
+        "--allow-pure-python-wheel",
+        str(path),
+    ]
     out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert out.returncode == 0, out.stderr
     result: dict[str, object] = json.loads(out.stdout)
@@ -79,9 +89,7 @@ BUILT = [
 
 
 @pytest.mark.parametrize("name", BUILT)
-def test_built_wheel_verdicts_match_auditwheel(
-    fx: Fixtures, wheel: Callable[..., Path], name: str
-) -> None:
+def test_built_wheel_verdicts_match_auditwheel(fx: Fixtures, wheel: Callable[..., Path], name: str) -> None:
     path = getattr(fx, name)
     compare(wheel({f"pkg/{path.name}": path}))
 
