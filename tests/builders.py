@@ -198,9 +198,7 @@ def compile_fixtures(out_dir: Path) -> Fixtures:
     }
     if m32:
         stub32_dir.mkdir(exist_ok=True)
-        stubs["libc32"] = lambda: _stub(
-            stub32_dir / "libc.so.6", "stub_libc32.c", "stub_libc32.map", "-m32"
-        )
+        stubs["libc32"] = lambda: _stub(stub32_dir / "libc.so.6", "stub_libc32.c", "stub_libc32.map", "-m32")
     built = _parallel(stubs)
     built.pop("libc32", None)
 
@@ -244,19 +242,13 @@ def compile_fixtures(out_dir: Path) -> Fixtures:
         "ext_weak": ext("ext_weak", "ext_weak.c", *libc),
         "ext_libm": ext("ext_libm", "ext_libm.c", f"-L{stub_dir}", "-l:libm.so.6", *libc),
         "ext_zlib": ext("ext_zlib", "ext_zlib.c", f"-L{stub_dir}", "-l:libz.so.1", *libc),
-        "ext_unallowed": ext(
-            "ext_unallowed", "ext_unallowed.c", f"-L{stub_dir}", "-l:libssl.so.3", *libc
-        ),
+        "ext_unallowed": ext("ext_unallowed", "ext_unallowed.c", f"-L{stub_dir}", "-l:libssl.so.3", *libc),
         "ext_blacklisted": ext("ext_blacklisted", "ext_blacklisted.c", *libc),
         "ext_execstack": ext("ext_execstack", "ext_plain.c", "-Wl,-z,execstack", *libc),
         "ext_abs_rpath": ext("ext_abs_rpath", "ext_plain.c", f"-Wl,-rpath,{ABS_RUNPATH}", *libc),
-        "ext_old_rpath": ext(
-            "ext_old_rpath", "ext_plain.c", f"-Wl,--disable-new-dtags,-rpath,{OLD_RPATH}", *libc
-        ),
+        "ext_old_rpath": ext("ext_old_rpath", "ext_plain.c", f"-Wl,--disable-new-dtags,-rpath,{OLD_RPATH}", *libc),
         "libvendored": vendored_pair,
-        "ext_isa_v3": ext(
-            "ext_isa_v3", "ext_isa_v3.c", "-march=x86-64-v3", "-Wl,-z,x86-64-v3", *libc
-        ),
+        "ext_isa_v3": ext("ext_isa_v3", "ext_isa_v3.c", "-march=x86-64-v3", "-Wl,-z,x86-64-v3", *libc),
         # Same code as ext_2_14 (with its own PyInit name), .symtab removed.
         "ext_stripped": lambda: _strip(_ext(out_dir, "ext_stripped", "ext_2_14.c", *libc)),
         "exe_glibc": exe("exe_glibc", "exe.c", GLIBC_INTERP, libc),
@@ -365,8 +357,7 @@ def make_wheel(
         f"{dist_info}/WHEEL": (
             "Wheel-Version: 1.0\n"
             f"Generator: {WHEEL_GENERATOR}\n"
-            f"Root-Is-Purelib: {'true' if root_is_purelib else 'false'}\n"
-            + "".join(f"Tag: {t}\n" for t in tag_lines)
+            f"Root-Is-Purelib: {'true' if root_is_purelib else 'false'}\n" + "".join(f"Tag: {t}\n" for t in tag_lines)
         ),
     }
     for arc, text in generated.items():

@@ -220,9 +220,7 @@ def _run_pip(wheel: PinnedWheel, dest: Path, timeout: float) -> None:
             env={**os.environ, "PIP_CONSTRAINT": ""},
         )
     except subprocess.TimeoutExpired:
-        raise WheelUnavailable(
-            f"pip download of {wheel.filename} timed out after {timeout:g}s"
-        ) from None
+        raise WheelUnavailable(f"pip download of {wheel.filename} timed out after {timeout:g}s") from None
     if result.returncode == 0:
         return
     output = f"{result.stdout}\n{result.stderr}"
@@ -258,9 +256,7 @@ def fetch(wheel: PinnedWheel, *, timeout: float = PIP_TIMEOUT) -> Path:
                 raise WheelFetchError(f"pip fetched {got}, not {wheel.filename}")
             actual = _sha256(downloaded)
             if actual != wheel.sha256:
-                raise WheelFetchError(
-                    f"sha256 mismatch for {wheel.filename}: expected {wheel.sha256}, got {actual}"
-                )
+                raise WheelFetchError(f"sha256 mismatch for {wheel.filename}: expected {wheel.sha256}, got {actual}")
             downloaded.replace(target)  # os.replace: atomic within one file system
         finally:
             shutil.rmtree(staging, ignore_errors=True)
