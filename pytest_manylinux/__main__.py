@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__
 from ._audit import audit
+from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._policy import load_policies
 from ._render import render_audit, to_json
@@ -36,6 +36,21 @@ class _Args(argparse.Namespace):
     policy_files: list[Path]
     json: bool
     verbose: bool
+    cache_dir: Path | None
+    no_cache: bool
+
+
+def _version() -> str:
+    """The installed version; importlib.metadata costs ~30 ms, so only on demand."""
+    from . import __version__  # noqa: PLC0415
+
+    return str(__version__)
+
+
+class _VersionAction(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -60,8 +75,15 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="policy JSON in auditwheel's format; replaces the manylinux or musllinux data it defines",
     )
     parser.add_argument("--json", action="store_true", help="print one versioned JSON document")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep facts of unchanged wheels here (default: $XDG_CACHE_HOME/pytest-manylinux)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
     parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
 
 
@@ -79,16 +101,17 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             policies.validate(args.policy)  # fail on a typo before reading any wheel
     except ManylinuxError as e:
         _error(str(e))
+    store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
     audits: list[Audit] = []
     errors: list[str] = []
     for path in args.paths:
         try:
-            audits.append(audit(path, args.policy, policies=policies))
+            audits.append(audit(path, args.policy, policies=policies, store=store))
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)
     if args.json:
-        document = dict(to_json(audits, tool=f"pytest-manylinux {__version__}", policy_data=policies.source))
+        document = dict(to_json(audits, tool=f"pytest-manylinux {_version()}", policy_data=policies.source))
         document["errors"] = errors
         print(json.dumps(document, indent=2))
     else:

@@ -7,11 +7,10 @@ for; the most compatible tag falls out of evaluating the whole family.
 from __future__ import annotations
 
 import collections
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ._elf import read_facts
+from . import _cache
 from ._errors import InvalidELFError
 from ._evaluate import (
     NO_ALLOWANCES,
@@ -25,23 +24,23 @@ from ._evaluate import (
 )
 from ._model import Audit, Check, ElfFacts, Libc, Policy, WheelFacts, WheelVerdict
 from ._policy import PolicySet, load_policies, parse_platform_tag
-from ._wheel import Limits, open_input
+from ._wheel import InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Sequence
 
-__all__ = ["FactsCache", "audit", "audit_elf", "audit_wheel", "read_wheel_facts"]
+__all__ = ["FactsStore", "audit", "audit_elf", "audit_wheel", "judge", "read_wheel_facts"]
 
 
-class FactsCache(Protocol):
-    """Where facts of unchanged members are kept between runs (see ``_cache``)."""
+class FactsStore(Protocol):
+    """Where facts of unchanged inputs are kept between runs (see ``_cache``)."""
 
-    def get(self, key: str) -> ElfFacts | bool | None:
-        """Facts, None for "not an ELF file", or False when unknown."""
+    def load(self, key: str) -> dict[str, Any] | None:
+        """The entry saved under ``key``, or None."""
 
-    def put(self, key: str, facts: ElfFacts | None) -> None:
-        """Remember what a member was."""
+    def save(self, key: str, data: dict[str, Any]) -> None:
+        """Remember an entry; failing to is not an error."""
 
 
 _DEFAULT_POLICIES: list[PolicySet] = []
@@ -55,39 +54,53 @@ def default_policies() -> PolicySet:
 
 
 def read_wheel_facts(
-    path: str | os.PathLike[str], limits: Limits | None = None, cache: FactsCache | None = None
+    path: str | os.PathLike[str], limits: Limits | None = None, store: FactsStore | None = None
 ) -> WheelFacts:
-    """Read every ELF file of a wheel, directory or bare ELF file."""
+    """Read every ELF file of a wheel, directory or bare ELF file.
+
+    With a ``store``, an input whose members are all unchanged is not opened
+    past its central directory, and pyelftools is not even imported.
+    """
     with open_input(path, limits) as reader:
-        meta = reader.metadata()
-        elves: list[ElfFacts] = []
-        for member in reader.members():
-            known = cache.get(member.key) if cache is not None else False
-            if known is not False:
-                if isinstance(known, ElfFacts):
-                    elves.append(replace(known, path=member.name))
+        members = list(reader.members())
+        key = None
+        if store is not None:
+            key = _cache.digest(reader.kind, reader.path.name, (m.key for m in members))
+            entry = store.load(key)
+            cached = _cache.decode(entry, reader.display) if entry is not None else None
+            if cached is not None:
+                return cached
+        facts = _read(reader, members)
+    if store is not None and key is not None:
+        store.save(key, _cache.encode(facts))
+    return facts
+
+
+def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
+    from ._elf import read_facts  # noqa: PLC0415 - pyelftools only when something must be parsed
+
+    meta = reader.metadata()
+    elves: list[ElfFacts] = []
+    for member in members:
+        with reader.open_elf(member) as stream:
+            if stream is None:
                 continue
-            with reader.open_elf(member) as stream:
-                try:
-                    facts = None if stream is None else read_facts(stream, member.name)
-                except InvalidELFError as e:
-                    if reader.kind == "elf":
-                        raise InvalidELFError(reader.display, e.problem) from e
-                    raise reader.fail(f"invalid ELF: {e.problem}", member.name) from e
-            if cache is not None:
-                cache.put(member.key, facts)
-            if facts is not None:
-                elves.append(facts)
-        return WheelFacts(
-            path=reader.display,
-            kind=reader.kind,
-            name=meta.name,
-            version=meta.version,
-            filename_platforms=meta.filename_platforms,
-            wheel_platforms=meta.wheel_platforms,
-            record=meta.record,
-            elves=tuple(elves),
-        )
+            try:
+                elves.append(read_facts(stream, member.name))
+            except InvalidELFError as e:
+                if reader.kind == "elf":
+                    raise InvalidELFError(reader.display, e.problem) from e
+                raise reader.fail(f"invalid ELF: {e.problem}", member.name) from e
+    return WheelFacts(
+        path=reader.display,
+        kind=reader.kind,
+        name=meta.name,
+        version=meta.version,
+        filename_platforms=meta.filename_platforms,
+        wheel_platforms=meta.wheel_platforms,
+        record=meta.record,
+        elves=tuple(elves),
+    )
 
 
 def audit(
@@ -97,10 +110,10 @@ def audit(
     policies: PolicySet | None = None,
     allow: Allowances = NO_ALLOWANCES,
     limits: Limits | None = None,
-    cache: FactsCache | None = None,
+    store: FactsStore | None = None,
 ) -> Audit:
     """Audit one input against ``policy``, or against the tags it declares."""
-    facts = read_wheel_facts(path, limits, cache)
+    facts = read_wheel_facts(path, limits, store)
     return judge(facts, policy, policies=policies, allow=allow)
 
 

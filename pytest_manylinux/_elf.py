@@ -26,14 +26,13 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from ._errors import InvalidELFError
-from ._model import ElfFacts, SymbolRef, VersionNeed
+from ._model import ELF_MAGIC, ElfFacts, SymbolRef, VersionNeed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = ["ELF_MAGIC", "read_facts"]
 
-ELF_MAGIC = b"\x7fELF"
 
 # Program header types and flags (gABI), GNU extensions.
 _PT_LOAD, _PT_DYNAMIC, _PT_INTERP, _PT_NOTE = 1, 2, 3, 4

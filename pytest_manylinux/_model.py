@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+#: The four bytes every ELF file starts with (gABI, e_ident[EI_MAG0..3]).
+ELF_MAGIC = b"\x7fELF"
+
 __all__ = [
+    "ELF_MAGIC",
     "Audit",
     "Check",
     "ElfFacts",

@@ -23,11 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING
 
-from packaging.tags import parse_tag
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-from ._elf import ELF_MAGIC
 from ._errors import InvalidWheelError
+from ._model import ELF_MAGIC
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -202,6 +199,7 @@ class InputReader:
         """Filename tags, WHEEL's Tag lines and RECORD's paths (wheels only)."""
         if self.kind != "wheel":
             return Metadata(None, None, (), None, None)
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # noqa: PLC0415 - warm runs skip it
         name: str | None = None
         version: str | None = None
         platforms: tuple[str, ...] = ()
@@ -246,6 +244,8 @@ class InputReader:
 
 
 def _wheel_platforms(text: str) -> tuple[str, ...]:
+    from packaging.tags import parse_tag  # noqa: PLC0415 - warm runs skip it
+
     found: set[str] = set()
     for line in text.splitlines():
         key, _, value = line.partition(":")

@@ -136,11 +136,12 @@ class _State:
         )
 
     def read(self, path: Path) -> WheelFacts:
-        """Facts of a wheel, read once per process whatever asks for them."""
+        """Facts of a wheel, read once per process and kept in pytest's cache between runs."""
         if path not in self.facts:
             from ._audit import read_wheel_facts  # noqa: PLC0415
 
-            self.facts[path] = read_wheel_facts(path)
+            cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
+            self.facts[path] = read_wheel_facts(path, store=_PytestStore(cache) if cache is not None else None)
         return self.facts[path]
 
     def judge(self, path: Path, policy: str | None, allow: Allowances) -> Audit:
@@ -170,6 +171,20 @@ class _State:
             shared = base.parent if hasattr(self.config, "workerinput") else base
             self.located = Located(build_wheel(root, shared), "built locally with pypa/build")
         return self.located
+
+
+class _PytestStore:
+    """The facts store on top of ``config.cache`` (``.pytest_cache``)."""
+
+    def __init__(self, cache: pytest.Cache) -> None:
+        self.cache = cache
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        value = self.cache.get(f"manylinux/facts/{key}", None)
+        return value if isinstance(value, dict) else None
+
+    def save(self, key: str, data: dict[str, Any]) -> None:
+        self.cache.set(f"manylinux/facts/{key}", data)
 
 
 _STATE = pytest.StashKey[_State]()

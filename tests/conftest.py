@@ -16,6 +16,12 @@ pytest_plugins = ["pytester"]
 TAG_2_17 = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the CLI's facts cache out of the real ~/.cache during tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture(scope="session")
 def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
     """Every compiled fixture; 0.2 s of gcc, so each xdist worker builds its own."""
