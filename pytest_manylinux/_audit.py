@@ -65,7 +65,8 @@ def read_wheel_facts(
         members = list(reader.members())
         key = None
         if store is not None:
-            key = _cache.digest(reader.kind, reader.path.name, (m.key for m in members))
+            label = reader.display if reader.kind == "installed" else reader.path.name
+            key = _cache.digest(reader.kind, label, (m.key for m in members))
             entry = store.load(key)
             cached = _cache.decode(entry, reader.display) if entry is not None else None
             if cached is not None:

@@ -45,6 +45,9 @@ def expand_wheels(specs: list[str], root: Path) -> list[Path]:
     """Paths, globs and directories (all ``*.whl`` inside) -> existing paths, sorted."""
     found: list[Path] = []
     for spec in specs:
+        if spec.startswith("installed:"):
+            found.append(Path(spec))  # read through importlib.metadata, not from disk here
+            continue
         base = Path(spec) if Path(spec).is_absolute() else root / spec
         if base.is_dir():
             found.extend(sorted(base.glob("*.whl")))

@@ -27,7 +27,7 @@ from ._errors import InvalidWheelError
 from ._model import ELF_MAGIC
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from types import TracebackType
 
 __all__ = ["Limits", "Member", "Metadata", "open_input"]
@@ -77,14 +77,19 @@ _UNSAFE = re.compile(r"(^/)|(^[A-Za-z]:)|\\|\x00")
 class InputReader:
     """Read one wheel, directory or ELF file; use as a context manager."""
 
-    def __init__(self, path: Path, limits: Limits) -> None:
+    def __init__(
+        self, path: Path, limits: Limits, files: Sequence[str] | None = None, display: str | None = None
+    ) -> None:
         self.path = path
-        self.display = str(path)
+        self.display = display or str(path)
         self.limits = limits
         self._zip: zipfile.ZipFile | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._inflated = 0
-        if path.is_dir():
+        self._files = files
+        if files is not None:
+            self.kind = "installed"
+        elif path.is_dir():
             self.kind = "directory"
         elif not path.is_file():
             raise InvalidWheelError(self.display, "no such file or directory")
@@ -147,6 +152,15 @@ class InputReader:
         elif self.kind == "elf":
             st = self.path.stat()
             yield Member(self.path.name, st.st_size, _file_key(self.path.name, st))
+        elif self._files is not None:
+            for name in sorted(self._files):
+                full = self.path / name
+                try:
+                    st = full.lstat()
+                except OSError:
+                    continue  # RECORD lists files an installer may have removed (.pyc)
+                if stat.S_ISREG(st.st_mode):
+                    yield Member(name, st.st_size, _file_key(name, st))
         else:
             for root, dirs, files in os.walk(self.path, followlinks=False):
                 dirs.sort()
@@ -197,9 +211,12 @@ class InputReader:
 
     def metadata(self) -> Metadata:
         """Filename tags, WHEEL's Tag lines and RECORD's paths (wheels only)."""
+        if self.kind == "installed":
+            return self._installed_metadata()
         if self.kind != "wheel":
             return Metadata(None, None, (), None, None)
         from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # noqa: PLC0415 - warm runs skip it
+
         name: str | None = None
         version: str | None = None
         platforms: tuple[str, ...] = ()
@@ -221,6 +238,25 @@ class InputReader:
             if text is not None:
                 record = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
         return Metadata(name, version, platforms, wheel_platforms, record)
+
+    def _installed_metadata(self) -> Metadata:
+        """An installed distribution keeps WHEEL (with its Tag lines) and RECORD."""
+        dist_info = next((n.split("/", 1)[0] for n in self._files or () if n.endswith(".dist-info/WHEEL")), None)
+        wheel_platforms = record = None
+        if dist_info is not None:
+            for name in ("WHEEL", "RECORD"):
+                full = self.path / dist_info / name
+                try:
+                    if full.lstat().st_size > self.limits.max_metadata_bytes:
+                        raise self.fail("metadata file is too large", f"{dist_info}/{name}")
+                    text = full.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if name == "WHEEL":
+                    wheel_platforms = _wheel_platforms(text)
+                else:
+                    record = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
+        return Metadata(None, None, (), wheel_platforms, record)
 
     def _dist_info(self, name: str | None) -> str | None:
         candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})
@@ -268,5 +304,27 @@ def _has_magic(path: Path, magic: bytes) -> bool:
 
 
 def open_input(path: str | os.PathLike[str], limits: Limits | None = None) -> InputReader:
-    """Open a wheel (``.whl`` or any zip), a directory tree, or one ELF file."""
+    """Open a wheel (``.whl`` or any zip), a directory tree, one ELF file, or ``installed:NAME``."""
+    text = os.fspath(path)
+    if text.startswith(INSTALLED_PREFIX):
+        return _installed(text[len(INSTALLED_PREFIX) :], limits or Limits())
     return InputReader(Path(path), limits or Limits())
+
+
+#: ``installed:NAME`` names an installed distribution instead of a file.
+INSTALLED_PREFIX = "installed:"
+
+
+def _installed(name: str, limits: Limits) -> InputReader:
+    """The files an installed distribution's RECORD lists, read where they lie."""
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError as e:
+        raise InvalidWheelError(f"installed:{name}", "no installed distribution of that name") from e
+    root = Path(str(dist.locate_file("")))
+    files = [f.as_posix() for f in dist.files or () if not f.as_posix().startswith(("/", "../"))]
+    if not files:
+        raise InvalidWheelError(f"installed:{name}", "the distribution lists no files (no RECORD)")
+    return InputReader(root, limits, files=files, display=f"installed:{name}")

@@ -246,9 +246,11 @@ def _enable_gate(config: pytest.Config, state: _State) -> None:
     """Make each gated wheel a collected file; alone when only wheels were asked for."""
     from ._locate import expand_wheels  # noqa: PLC0415
 
-    wheels = []
-    for spec in expand_wheels(list(state.settings.wheels), config.rootpath):
-        wheels.append(spec.resolve())
+    specs = expand_wheels(list(state.settings.wheels), config.rootpath)
+    if any(str(spec).startswith("installed:") for spec in specs):
+        msg = "installed:NAME works with the markers and fixtures; the gate audits wheel files"
+        raise pytest.UsageError(msg)
+    wheels = [spec.resolve() for spec in specs]
     config.stash[_GATE] = tuple(wheels)
     paths = [str(w) for w in wheels]
     if state.settings.wheels_from_cli and config.args_source is not pytest.Config.ArgsSource.ARGS:

@@ -245,3 +245,18 @@ def test_sample_project_wheel_from_dist_or_built(
     result.stdout.fnmatch_lines(["  + GLIBC_2.17   clock_gettime"])
     if source == "build":
         result.stdout.fnmatch_lines(["*built locally with pypa/build: not the wheel you will upload*"])
+
+
+def test_installed_distribution_is_audited_in_place(
+    pytester: pytest.Pytester, wheel_2_17: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel_2_17)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    pytester.makepyfile(MARKED_TESTS)
+    result = pytester.runpytest_subprocess("--manylinux-wheel=installed:pkg", "-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["  + GLIBC_2.14   memcpy"])
