@@ -18,7 +18,7 @@ from ._audit import audit
 from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._policy import load_policies
-from ._render import render_audit, to_json
+from ._render import render_audit, render_markdown, summary_row, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,6 +35,7 @@ class _Args(argparse.Namespace):
     policy: str | None
     policy_files: list[Path]
     json: bool
+    format: str
     verbose: bool
     cache_dir: Path | None
     no_cache: bool
@@ -74,7 +75,13 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="FILE",
         help="policy JSON in auditwheel's format; replaces the manylinux or musllinux data it defines",
     )
-    parser.add_argument("--json", action="store_true", help="print one versioned JSON document")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text diffs (default), one versioned JSON document, or a Markdown table for CI job summaries",
+    )
+    parser.add_argument("--json", action="store_true", help="same as --format=json")
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -110,10 +117,15 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)
-    if args.json:
+    output = "json" if args.json else args.format
+    if output == "json":
         document = dict(to_json(audits, tool=f"pytest-manylinux {_version()}", policy_data=policies.source))
         document["errors"] = errors
         print(json.dumps(document, indent=2))
+    elif output == "markdown":
+        print(render_markdown([summary_row(a) for a in audits]), end="")
+        for error in errors:
+            print(f"- ❌ `{error}`")
     else:
         for result in audits:
             print(render_audit(result, verbose=args.verbose))

@@ -113,7 +113,7 @@ class TagsItem(_GateItem):
     def runtest(self) -> None:
         from .plugin import record_audit  # noqa: PLC0415
 
-        record_audit(self, self.audit)
+        record_audit(self, self.audit, gate=True)
         found = [
             *self.audit.tags,
             *(v for verdict in self.audit.verdicts for v in verdict.violations),

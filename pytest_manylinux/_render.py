@@ -16,7 +16,16 @@ from ._policy import version_key
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-__all__ = ["JSON_SCHEMA_VERSION", "render_audit", "render_check", "render_file", "to_json"]
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "SummaryRow",
+    "render_audit",
+    "render_check",
+    "render_file",
+    "render_markdown",
+    "summary_row",
+    "to_json",
+]
 
 #: Bumped on any incompatible change of the JSON document.
 JSON_SCHEMA_VERSION = 1
@@ -308,3 +317,79 @@ def to_json(audits: Sequence[Audit], *, tool: str, policy_data: str) -> Document
         "passed": all(a.passed for a in audits),
         "wheels": [_wheel_json(a) for a in audits],
     }
+
+
+# -- summary rows and Markdown ----------------------------------------------------------
+
+
+class SummaryRow(TypedDict):
+    """One wheel in a run's summary; plain data so it can cross xdist's wire."""
+
+    wheel: str
+    declared: str
+    best: str
+    target: str
+    passed: bool
+    problems: list[str]
+
+
+_MAX_PROBLEMS = 3
+
+
+def summary_row(audit: Audit, *, tags_count: bool = False) -> SummaryRow:
+    """The summary of one audit, with its first few violations in one line each.
+
+    ``tags_count`` makes false declared tags fail the row even when an explicit
+    policy was the target, as the release gate's ``tags`` item does.
+    """
+    tags_fail = (tags_count or not audit.explicit) and any(v.counts for v in audit.tags)
+    problems = [
+        f"{f.path}: {v.check.value} {v.subject}" + (f" ({_symbols(v.symbols)})" if v.symbols else "")
+        for verdict in audit.verdicts
+        for f in sorted(verdict.files, key=lambda f: f.path)
+        for v in f.violations
+        if v.counts
+    ]
+    if tags_fail:
+        problems += [f"{v.check.value}: {v.subject} ({v.hint})" for v in audit.tags if v.counts]
+    problems += [f"{v.check.value}: {v.hint}" for verdict in audit.verdicts for v in verdict.violations if v.counts]
+    unique = list(dict.fromkeys(problems))
+    if len(unique) > _MAX_PROBLEMS:
+        unique = [*unique[:_MAX_PROBLEMS], f"... and {len(unique) - _MAX_PROBLEMS} more"]
+    return {
+        "wheel": audit.facts.path,
+        "declared": " ".join(audit.facts.declared_platforms) or "-",
+        "best": audit.best or "(no ELF files)",
+        "target": ", ".join(v.policy for v in audit.verdicts) or "-",
+        "passed": audit.passed and not tags_fail,
+        "problems": unique,
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(rows: Sequence[SummaryRow], *, title: str = "pytest-manylinux") -> str:
+    """A GitHub-flavoured Markdown section: one table row per wheel.
+
+    Meant for ``$GITHUB_STEP_SUMMARY``: declared tags, most compatible tag,
+    target, pass/fail and the first violations of each wheel.
+    """
+    failed = sum(not r["passed"] for r in rows)
+    verdict = "all wheels pass" if not failed else f"{failed} of {len(rows)} wheel{'s' if len(rows) != 1 else ''} fail"
+    lines = [
+        f"### {title}: {verdict}",
+        "",
+        "| wheel | declared tags | most compatible tag | target | result | first violations |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        name = row["wheel"].rsplit("/", 1)[-1]
+        result = "✅ pass" if row["passed"] else "❌ fail"
+        problems = "<br>".join(f"`{_cell(p)}`" for p in row["problems"]) or "-"
+        lines.append(
+            f"| `{_cell(name)}` | {_cell(row['declared'])} | {_cell(row['best'])} | {_cell(row['target'])} "
+            f"| {result} | {problems} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -39,6 +39,7 @@ WHEEL_HELP = (
 BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always, or never"
 POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
 JSON_HELP = "write the audit of every wheel as one JSON document to this path"
+MARKDOWN_HELP = "append a Markdown summary table to this path (e.g. $GITHUB_STEP_SUMMARY)"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
@@ -52,11 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--manylinux-build", choices=_BUILD_CHOICES, help=BUILD_HELP)
     group.addoption("--manylinux-policy-file", action="append", default=[], help=POLICY_FILE_HELP)
     group.addoption("--manylinux-json", metavar="PATH", help=JSON_HELP)
+    group.addoption("--manylinux-markdown", metavar="PATH", help=MARKDOWN_HELP)
     parser.addini("manylinux_policy", POLICY_HELP)
     parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
     parser.addini("manylinux_build", BUILD_HELP, default="auto")
     parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
     parser.addini("manylinux_json", JSON_HELP)
+    parser.addini("manylinux_markdown", MARKDOWN_HELP)
     parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
     parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
 
@@ -71,6 +74,7 @@ class Settings:
     build: str
     policy_files: tuple[str, ...]
     json_path: str | None
+    markdown_path: str | None
     allow_libraries: Mapping[str, str]
     allow_symbols: Mapping[str, str]
 
@@ -88,6 +92,7 @@ class Settings:
             build=build,
             policy_files=tuple(config.getoption("manylinux_policy_file") or config.getini("manylinux_policy_file")),
             json_path=config.getoption("manylinux_json") or (str(config.getini("manylinux_json")) or None),
+            markdown_path=config.getoption("manylinux_markdown") or (str(config.getini("manylinux_markdown")) or None),
             allow_libraries=_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
             allow_symbols=_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
         )
@@ -278,29 +283,25 @@ def gate_audit(config: pytest.Config, path: Path) -> Audit:
     return state.judge(path, state.settings.policy, state.allowances())
 
 
-def record_audit(item: pytest.Item, audit: Audit) -> None:
+def record_audit(item: pytest.Item, audit: Audit, *, gate: bool = False) -> None:
     """Attach a wheel's summary row and JSON to the item, for the controller.
 
     Rows travel in ``user_properties``, which pytest-xdist ships to the
     controller with each report, so only the controller writes the summary.
     """
     from . import __version__  # noqa: PLC0415
-    from ._render import to_json  # noqa: PLC0415
+    from ._render import summary_row, to_json  # noqa: PLC0415
 
     state = _state(item.config)
-    row = {
-        "wheel": audit.facts.path,
-        "declared": " ".join(audit.facts.declared_platforms) or "-",
-        "best": audit.best or "(no ELF files)",
-        "target": ", ".join(v.policy for v in audit.verdicts) or "-",
-        "passed": audit.passed,
-    }
+    row: dict[str, Any] = dict(summary_row(audit, tags_count=gate))
     if state.located is not None and Path(audit.facts.path) == state.located.path:
         row["how"] = state.located.how
     item.user_properties.append(("manylinux_row", row))
     if state.settings.json_path:
         document = to_json([audit], tool=f"pytest-manylinux {__version__}", policy_data=state.policies.source)
-        item.user_properties.append(("manylinux_json", dict(document["wheels"][0])))
+        wheel_json: dict[str, Any] = dict(document["wheels"][0])
+        wheel_json["passed"] = row["passed"]  # in the gate, false declared tags fail too
+        item.user_properties.append(("manylinux_json", wheel_json))
 
 
 # -- markers ---------------------------------------------------------------------------------
@@ -554,6 +555,10 @@ class _Controller:
         self.rows: dict[str, dict[str, Any]] = {}
         self.documents: dict[str, dict[str, Any]] = {}
 
+    def _path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else self.config.invocation_params.dir / path
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == "manylinux_row" and isinstance(value, dict):
@@ -574,6 +579,12 @@ class _Controller:
             )
 
     def pytest_sessionfinish(self) -> None:
+        if self.state.settings.markdown_path and self.rows:
+            from ._render import SummaryRow, render_markdown  # noqa: PLC0415
+
+            rows = [cast("SummaryRow", {k: row[k] for k in SummaryRow.__annotations__}) for row in self.rows.values()]
+            with self._path(self.state.settings.markdown_path).open("a", encoding="utf-8") as f:
+                f.write(render_markdown(rows) + "\n")
         if not self.state.settings.json_path:
             return
         from . import __version__  # noqa: PLC0415
@@ -588,9 +599,7 @@ class _Controller:
             "passed": all(w.get("passed") for w in wheels),
             "wheels": wheels,
         }
-        target = Path(self.state.settings.json_path)
-        if not target.is_absolute():
-            target = self.config.invocation_params.dir / target
+        target = self._path(self.state.settings.json_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         with os.fdopen(fd, "w") as f:

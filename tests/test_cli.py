@@ -64,3 +64,18 @@ def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
     assert out.stderr.startswith(f"pytest-manylinux: error: {bad}")
     assert out.stderr.count("\n") == 1
+
+
+def test_markdown_summary_table(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    good = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, name="good"))
+    bad = str(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}, name="bad", tags="cp311-cp311-manylinux1_x86_64"))
+    assert main([good, bad, "--format", "markdown"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "### pytest-manylinux: 1 of 2 wheels fail"
+    assert lines[2] == "| wheel | declared tags | most compatible tag | target | result | first violations |"
+    rows = {line.split("|")[1].strip(): line for line in lines[4:]}
+    assert "✅ pass" in rows["`good-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`"]
+    bad_row = rows["`bad-1.0-cp311-cp311-manylinux1_x86_64.whl`"]
+    assert "❌ fail" in bad_row
+    assert "| manylinux_2_17_x86_64 |" in bad_row
+    assert f"`pkg/ext_2_17{SO}: symbol-versions GLIBC_2.14 (memcpy)`" in bad_row

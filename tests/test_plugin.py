@@ -260,3 +260,14 @@ def test_installed_distribution_is_audited_in_place(
     result = pytester.runpytest_subprocess("--manylinux-wheel=installed:pkg", "-p", "no:randomly")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["  + GLIBC_2.14   memcpy"])
+
+
+def test_markdown_summary_is_appended_for_ci(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    summary = pytester.path / "step-summary.md"
+    summary.write_text("earlier step\n")
+    pytester.runpytest(
+        "--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}", f"--manylinux-markdown={summary}"
+    ).assert_outcomes(passed=11, failed=1)
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### pytest-manylinux: 1 of 1 wheel fail\n")
+    assert "| manylinux_2_17_x86_64 | manylinux_2_12_x86_64 | ❌ fail |" in text
