@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,11 +13,11 @@ from pypi_cache import CORPUS, WheelUnavailable, fetch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
-SAMPLE = Path(__file__).with_name("data") / "sample"
 CRYPTOGRAPHY = "cryptography-42.0.8-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
 
 MARKED_TESTS = """
@@ -219,32 +218,6 @@ def test_plugin_import_is_cheap_and_elftools_free() -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
     assert not {m for m in imported if m.startswith("elftools")}
     assert not imported & {"pytest_manylinux._elf", "pytest_manylinux._wheel", "pytest_manylinux._audit"}
-
-
-@pytest.mark.parametrize("source", ["dist", "build"])
-def test_sample_project_wheel_from_dist_or_built(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str
-) -> None:
-    """The sample C extension calls clock_gettime: fine for 2014, not for 2010."""
-    if shutil.which("gcc") is None:
-        pytest.skip("needs gcc")
-    shutil.copytree(SAMPLE, pytester.path, dirs_exist_ok=True)
-    # pyenv's Python bakes its own lib dir into LDSHARED as an RPATH; a real
-    # release build would not carry it, and the rpath check would rightly fail it.
-    monkeypatch.setenv("LDSHARED", "gcc -shared")
-    if source == "dist":
-        subprocess.run(
-            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", "dist", "."],
-            cwd=pytester.path, check=True, capture_output=True,
-        )  # fmt: skip
-    (pytester.path / "tests").mkdir()
-    (pytester.path / "tests" / "test_sample.py").write_text(MARKED_TESTS)
-    build = ["--manylinux-build=never"] if source == "dist" else []
-    result = pytester.runpytest_subprocess("tests", *build)
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["  + GLIBC_2.17   clock_gettime"])
-    if source == "build":
-        result.stdout.fnmatch_lines(["*built locally with pypa/build: not the wheel you will upload*"])
 
 
 def test_installed_distribution_is_audited_in_place(
