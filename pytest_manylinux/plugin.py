@@ -541,9 +541,46 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     state = config.stash.get(_STATE, None)
     if state is None or not (state.settings.policy or state.settings.wheels):
         return None
-    policy = state.settings.policy or "auto (each wheel's declared tags)"
-    wheels = ", ".join(state.settings.wheels) or "dist/ or a local build"
-    return [f"manylinux: policy {policy}; wheels {wheels}; policy data {state.policies.source}"]
+    return [_header(state)]
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str] | None:
+    """Name the wheel under test once we know the run needs one.
+
+    Markers and fixtures are only known after collection; the header above
+    covers runs configured from options. A wheel that will be built locally is
+    flagged here, before anything runs, because it is not the one you upload.
+    """
+    state = config.stash.get(_STATE, None)
+    if state is None or state.settings.policy or state.settings.wheels:
+        return None
+    names = set(_marker_names()) | {"manylinux"}
+    fixtures = {"manylinux_wheel", "manylinux_audit"}
+    if not any(
+        any(m.name in names for m in item.iter_markers()) or fixtures & set(getattr(item, "fixturenames", ()))
+        for item in items
+    ):
+        return None
+    return [_header(state)]
+
+
+def _header(state: _State) -> str:
+    from ._locate import find_in_dist, project_name  # noqa: PLC0415
+
+    settings = state.settings
+    policy = settings.policy or "from markers, else each wheel's declared tags"
+    if settings.wheels:
+        wheel = ", ".join(settings.wheels)
+    else:
+        root = state.config.rootpath
+        found = None if settings.build == "always" else find_in_dist(root, project_name(root))
+        if found is not None:
+            wheel = f"{found} (newest in dist/)"
+        elif settings.build == "never":
+            wheel = "none in dist/ (--manylinux-build=never)"
+        else:
+            wheel = "built locally with pypa/build: not the wheel you will upload"
+    return f"manylinux: policy {policy}; wheel {wheel}; policy data {state.policies.source}"
 
 
 class _Controller:

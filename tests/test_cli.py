@@ -66,6 +66,21 @@ def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
     assert out.stderr.count("\n") == 1
 
 
+@pytest.mark.pypi
+def test_cryptography_needs_memcpy_at_glibc_2_14(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's acceptance check: a stripped real wheel still names its symbols."""
+    from pypi_cache import CORPUS, WheelUnavailable, fetch  # noqa: PLC0415
+
+    name = "cryptography-42.0.8-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    try:
+        path = str(fetch(next(w for w in CORPUS if w.filename == name)))
+    except WheelUnavailable as e:
+        pytest.skip(f"PyPI unreachable: {e}")
+    assert main(["--policy", "manylinux2010", path]) == 1
+    assert "  + GLIBC_2.14   memcpy, sendmmsg" in capsys.readouterr().out.splitlines()
+    assert main(["--policy", "manylinux2014", path]) == 0
+
+
 def test_markdown_summary_table(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
     good = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, name="good"))
     bad = str(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}, name="bad", tags="cp311-cp311-manylinux1_x86_64"))

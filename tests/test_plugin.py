@@ -128,6 +128,14 @@ def test_gate_selection_k_and_m(pytester: pytest.Pytester, wheel_2_17: Path) -> 
     pytester.runpytest(*args, "-m", "manylinux").assert_outcomes(failed=1, passed=11)
 
 
+def test_gate_last_failed_reruns_only_the_failing_item(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    args = ["--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}"]
+    pytester.runpytest(*args).assert_outcomes(passed=11, failed=1)
+    again = pytester.runpytest(*args, "--lf")
+    again.assert_outcomes(failed=1)
+    again.stdout.fnmatch_lines(["*::symbol-versions*"])
+
+
 def test_gate_allowlist_turns_a_failure_into_xfail_with_reason(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     pytester.makeini(
         f"""
