@@ -64,10 +64,11 @@ class ElfNode(pytest.Collector):
             yield CheckItem.from_parent(self, name=check.value, audit=self.audit, check=check, elf=self.name)
 
 
-class _GateItem(pytest.Item):
-    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+class _Item(pytest.Item):
+    """Shared by every gate item: the marker, one-line failures, a readable location."""
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
-        self.audit = audit
         self.add_marker(pytest.mark.manylinux)
 
     def repr_failure(
@@ -75,10 +76,16 @@ class _GateItem(pytest.Item):
         excinfo: ExceptionInfo[BaseException],
         style: Any = None,  # noqa: ANN401 - pytest's signature
     ) -> str | TerminalRepr:
-        return _format(excinfo, lambda e: super(_GateItem, self).repr_failure(e, style))
+        return _format(excinfo, lambda e: super(_Item, self).repr_failure(e, style))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, self.nodeid.split("::", 1)[-1]
+
+
+class _GateItem(_Item):
+    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+        super().__init__(**kwargs)
+        self.audit = audit
 
     def _conclude(self, header: str, found: list[Violation], text: str) -> None:
         if any(v.counts for v in found):
@@ -127,23 +134,12 @@ class TagsItem(_GateItem):
         self._conclude(self.audit.facts.path, found, "\n".join([*lines, best]))
 
 
-class ErrorItem(pytest.Item):
+class ErrorItem(_Item):
     """Stands in for a wheel that could not be read, so the others still run."""
 
     def __init__(self, *, message: str, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
         self.message = message
-        self.add_marker(pytest.mark.manylinux)
 
     def runtest(self) -> None:
         raise CheckFailedError(self.message)
-
-    def repr_failure(
-        self,
-        excinfo: ExceptionInfo[BaseException],
-        style: Any = None,  # noqa: ANN401 - pytest's signature
-    ) -> str | TerminalRepr:
-        return _format(excinfo, lambda e: super(ErrorItem, self).repr_failure(e, style))
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, "audit"
