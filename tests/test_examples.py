@@ -130,3 +130,16 @@ def test_github_actions_example_writes_the_job_summary(
     assert lines[2].startswith("| wheel | declared tags | most compatible tag |")
     assert any("bad-1.0" in line and "❌ fail" in line and "GLIBC_2.99 (future_fn)" in line for line in lines)
     assert (tmp_path / "manylinux.xml").is_file()
+
+
+@pytest.mark.usefixtures("no_leaked_rpath")
+def test_c_extension_example_builds_once_under_xdist(pytester: pytest.Pytester) -> None:
+    if shutil.which("gcc") is None:
+        pytest.skip("needs gcc")
+    pytester.copy_example("c-extension")
+    result = pytester.runpytest_subprocess("tests", "-n", "2", "--manylinux-build=always")
+    result.assert_outcomes(passed=2, xfailed=1)
+    # Both workers audited the same built file: one wheel, so one summary row.
+    built = [line for line in result.stdout.lines if "built locally with pypa/build: not the wheel" in line]
+    summary_rows = [line for line in built if line.startswith(("PASS", "FAIL"))]
+    assert len(summary_rows) == 1, result.stdout.str()
