@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import lzma
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ._errors import InvalidWheelError
@@ -40,14 +41,19 @@ class Limits:
     """Bounds on what one input may make us read; all configurable.
 
     The defaults fit the largest real wheels (tensorflow's 565 MB library)
-    while refusing zip bombs and absurd archives before any work is done.
+    while refusing zip bombs and absurd archives before any work is done:
+    ``max_total_bytes`` bounds the declared uncompressed size of all members
+    together, checked on the central directory, so the verdict does not
+    depend on the order in which threads inflate members.
+    ``in_memory_bytes``: larger ELF members are inflated into an anonymous
+    temporary file instead of memory.
     """
 
     max_member_bytes: int = 4096 * _MiB
     max_total_bytes: int = 16384 * _MiB
     max_entries: int = 200_000
     max_ratio: int = 1000
-    in_memory_bytes: int = 64 * _MiB
+    in_memory_bytes: int = 4 * _MiB
     max_metadata_bytes: int = 64 * _MiB
 
 
@@ -71,7 +77,32 @@ class Member:
     key: str
 
 
-_UNSAFE = re.compile(r"(^/)|(^[A-Za-z]:)|\\|\x00")
+# Absolute, drive-relative, backslashed, or carrying control characters (NUL,
+# newlines, terminal escapes, Unicode line separators) that would let a name
+# hide from RECORD or rewrite the report it appears in.
+_UNSAFE = re.compile(r"(^/)|(^[A-Za-z]:)|\\|[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+# Everything zipfile and its decompressors raise on corrupt members; zipfile
+# decodes a local header's name as UTF-8 when its flag says so, hence UnicodeDecodeError.
+_INFLATE_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    UnicodeDecodeError,
+)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character escaped, so a message stays one line.
+
+    _elf.py has the same helper: this module must not import it (and pyelftools).
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class InputReader:
@@ -81,11 +112,10 @@ class InputReader:
         self, path: Path, limits: Limits, files: Sequence[str] | None = None, display: str | None = None
     ) -> None:
         self.path = path
-        self.display = display or str(path)
+        self.display = one_line(display or str(path))
         self.limits = limits
         self._zip: zipfile.ZipFile | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
-        self._inflated = 0
         self._files = files
         if files is not None:
             self.kind = "installed"
@@ -108,7 +138,8 @@ class InputReader:
             self._zip.close()
 
     def fail(self, problem: str, member: str | None = None) -> InvalidWheelError:
-        return InvalidWheelError(self.display, problem, member=member)
+        """An error naming the input and member; hostile names cannot break the line."""
+        return InvalidWheelError(self.display, one_line(problem), member=None if member is None else one_line(member))
 
     # -- zip ---------------------------------------------------------------
 
@@ -116,20 +147,26 @@ class InputReader:
         try:
             self._zip = zipfile.ZipFile(self.path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
+            # NotImplementedError: a "version needed to extract" zipfile does not support.
             raise self.fail(f"not a readable zip archive ({e})") from e
         if len(infos) > self.limits.max_entries:
             raise self.fail(f"{len(infos)} entries exceed the limit of {self.limits.max_entries}")
         for info in infos:
+            # Directory entries are checked too: nothing in a wheel may point outside it.
+            # zipfile cuts names at NUL; orig_filename still has what the archive says.
             name = info.filename
-            if info.is_dir():
-                continue
-            if _UNSAFE.search(name) or ".." in PurePosixPath(name).parts:
-                raise self.fail("unsafe member path (absolute, '..', or backslash)", name)
-            if name in self._infos:
-                raise self.fail("duplicate member name", name)
+            if not name or _UNSAFE.search(info.orig_filename) or ".." in name.split("/"):
+                raise self.fail(
+                    "unsafe member path (empty, absolute, '..', backslash or control character)",
+                    info.orig_filename,
+                )
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise self.fail("symlink member: wheels cannot carry symlinks", name)
+            if info.is_dir():
+                continue
+            if name in self._infos:
+                raise self.fail("duplicate member name", name)
             if info.flag_bits & 0x1:
                 raise self.fail("encrypted member", name)
             if info.file_size > self.limits.max_member_bytes:
@@ -141,6 +178,11 @@ class InputReader:
             if info.file_size > _MiB and ratio > self.limits.max_ratio:
                 raise self.fail(f"compression ratio {ratio:.0f}:1 looks like a zip bomb", name)
             self._infos[name] = info
+        total = sum(info.file_size for info in self._infos.values())
+        if total > self.limits.max_total_bytes:
+            raise self.fail(
+                f"members would inflate to {total} bytes in total, over the {self.limits.max_total_bytes}-byte limit"
+            )
 
     # -- members -----------------------------------------------------------
 
@@ -183,29 +225,27 @@ class InputReader:
             except OSError as e:
                 raise self.fail(f"cannot read: {e.strerror or e}", member.name) from e
             return
+        with contextlib.ExitStack() as spills:
+            # Inflated completely before the caller sees it: only zip errors are
+            # "cannot inflate", never something the caller's own code raised.
+            yield self._inflate_elf(member, spills)
+
+    def _inflate_elf(self, member: Member, spills: contextlib.ExitStack) -> IO[bytes] | None:
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         info = self._infos[member.name]
         try:
             with self._zip.open(info) as src:
                 head = src.read(4)
                 if head != ELF_MAGIC:
-                    yield None
-                    return
-                self._charge(info.file_size, member.name)
+                    return None
                 if info.file_size <= self.limits.in_memory_bytes:
-                    yield io.BytesIO(head + src.read())
-                    return
-                with tempfile.TemporaryFile() as spill:
-                    spill.write(head)
-                    shutil.copyfileobj(src, spill, 4 * _MiB)
-                    yield spill
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as e:
+                    return io.BytesIO(head + src.read())
+                spill = spills.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by open_elf
+                spill.write(head)
+                shutil.copyfileobj(src, spill, 4 * _MiB)
+                return spill
+        except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", member.name) from e
-
-    def _charge(self, size: int, name: str) -> None:
-        self._inflated += size
-        if self._inflated > self.limits.max_total_bytes:
-            raise self.fail(f"inflating more than {self.limits.max_total_bytes} bytes in total", name)
 
     # -- metadata ----------------------------------------------------------
 
@@ -220,7 +260,7 @@ class InputReader:
         name: str | None = None
         version: str | None = None
         platforms: tuple[str, ...] = ()
-        if self.path.suffix == ".whl":
+        if self.path.name.endswith(".whl"):  # also ".whl" itself, which has no suffix
             try:
                 dist, ver, _, tags = parse_wheel_filename(self.path.name)
             except InvalidWheelFilename as e:
@@ -236,7 +276,7 @@ class InputReader:
                 wheel_platforms = _wheel_platforms(text)
             text = self._text(f"{dist_info}/RECORD")
             if text is not None:
-                record = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
+                record = self._record(text, f"{dist_info}/RECORD")
         return Metadata(name, version, platforms, wheel_platforms, record)
 
     def _installed_metadata(self) -> Metadata:
@@ -255,8 +295,15 @@ class InputReader:
                 if name == "WHEEL":
                     wheel_platforms = _wheel_platforms(text)
                 else:
-                    record = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
+                    record = self._record(text, f"{dist_info}/{name}")
         return Metadata(None, None, (), wheel_platforms, record)
+
+    def _record(self, text: str, name: str) -> frozenset[str]:
+        """RECORD's paths. Bare CRs split rows as csv expects; a field over csv's 128 KiB limit is an error."""
+        try:
+            return frozenset(row[0] for row in csv.reader(io.StringIO(text, newline="")) if row)
+        except csv.Error as e:
+            raise self.fail(f"RECORD is not valid CSV ({e})", name) from e
 
     def _dist_info(self, name: str | None) -> str | None:
         candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})
@@ -275,7 +322,7 @@ class InputReader:
             raise self.fail("metadata file is too large", name)
         try:
             return self._zip.read(info).decode("utf-8", "replace")
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as e:
+        except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", name) from e
 
 

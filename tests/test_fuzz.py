@@ -1,0 +1,169 @@
+"""Mutated real ELF files and wheels end in facts or one ManylinuxError (issue 5).
+
+Hypothesis mutates the fixtures' bytes: flips and sets bytes, truncates,
+writes interesting values into the header fields the reader trusts, splices
+one field's value into another, and moves 16-byte chunks around. The property
+(``hostile.check_outcome``) is the corpus's: an Audit or a ManylinuxError,
+never another exception, within the time bound, with a one-line message
+naming the input, and the input left unchanged. Audits are then judged
+against an explicit policy and rendered, so odd facts cannot crash the rest.
+
+CI runs a modest, derandomized budget; ``tests/fuzz_long.py`` runs the same
+properties, with the same strategies, for as long as asked.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from hostile import WHEEL_NAME, Mutation, build_seed_wheel, check_outcome, elf_fields, mutate, zip_fields
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_manylinux._audit import judge
+from pytest_manylinux._errors import ManylinuxError
+from pytest_manylinux._model import Audit
+from pytest_manylinux._render import render_audit, to_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from builders import Fixtures
+    from hostile import Field
+    from hypothesis.strategies import SearchStrategy
+
+#: Fixtures the ELF property mutates: shared objects, executables, 32-bit,
+#: with and without GNU property notes, symbol versions from one or two libraries.
+ELF_SEEDS = ("ext_2_14", "ext_libm", "ext_isa_v3", "ext_stripped", "exe_glibc", "exe_static", "ext_musl", "ext_i686")
+#: Wheels the zip property mutates: one ELF member, or two that link to each other.
+WHEEL_SEEDS = ("one-extension", "extension-and-vendored-lib")
+
+#: Executions per property, by name; fuzz_long.py reports them.
+EXECUTIONS: collections.Counter[str] = collections.Counter()
+
+# Positions: mostly inside the first KiB (headers and tables), or from the end
+# (negative: the central directory), or anywhere; they wrap modulo the length.
+_positions = st.integers(0, 1023) | st.integers(-1024, -1) | st.integers(0, 1 << 32)
+_ops = st.sampled_from(["flip", "byte", "truncate", "field", "field", "field", "splice", "copy"])
+MUTATIONS = st.lists(st.tuples(_ops, _positions, _positions), min_size=1, max_size=6)
+
+ELF_ARGS: dict[str, SearchStrategy[object]] = {"seed": st.sampled_from(ELF_SEEDS), "ops": MUTATIONS}
+WHEEL_ARGS: dict[str, SearchStrategy[object]] = {"seed": st.sampled_from(WHEEL_SEEDS), "ops": MUTATIONS}
+
+#: CI budget: deterministic, no example database written into the work tree.
+CI = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+class Seeds:
+    """Pristine bytes and their patchable fields, parsed once per seed."""
+
+    def __init__(self, fx: Fixtures, work: Path) -> None:
+        self.fx = fx
+        self.work = work
+        self._cache: dict[str, tuple[str, bytes, list[Field]]] = {}
+
+    def elf(self, seed: str) -> tuple[str, bytes, list[Field]]:
+        if seed not in self._cache:
+            path = getattr(self.fx, seed) or self.fx.ext_2_14  # ext_i686 needs -m32
+            data = path.read_bytes()
+            self._cache[seed] = (path.name, data, elf_fields(data))
+        return self._cache[seed]
+
+    def wheel(self, seed: str) -> tuple[str, bytes, list[Field]]:
+        if seed not in self._cache:
+            out = self.work / f"seed-{seed}"
+            one = seed == "one-extension"
+            path = build_seed_wheel(self.fx, out) if one else _two_member_wheel(self.fx, out)
+            data = path.read_bytes()
+            self._cache[seed] = (path.name, data, zip_fields(data))
+        return self._cache[seed]
+
+
+def _two_member_wheel(fx: Fixtures, out: Path) -> Path:
+    from builders import make_wheel  # noqa: PLC0415 - only this seed needs it
+
+    return make_wheel(
+        out,
+        name="pkg",
+        version="1.0",
+        tags=WHEEL_NAME.removesuffix(".whl").split("-", 2)[2],
+        files={
+            "pkg/_origin.cpython-311-x86_64-linux-gnu.so": fx.ext_origin,
+            "pkg.libs/libvendored.so.1": fx.libvendored,
+        },
+    )
+
+
+def _hold(path: Path, name: str) -> None:
+    """The property, once the mutated bytes are on disk."""
+    EXECUTIONS[name] += 1
+    result = check_outcome(path)
+    EXECUTIONS[f"{name}: {'audited' if isinstance(result, Audit) else 'refused'}"] += 1
+    if isinstance(result, Audit):
+        judged: Audit | ManylinuxError
+        try:
+            judged = judge(result.facts, "manylinux2014")
+        except ManylinuxError as e:  # e.g. an arch that manylinux2014 has no policy for
+            judged = e
+        if isinstance(judged, ManylinuxError):
+            assert len(str(judged).splitlines()) == 1, str(judged)
+        explicit = judged if isinstance(judged, Audit) else result
+        render_audit(result, verbose=True)
+        render_audit(explicit)
+        json.dumps(to_json([result, explicit], tool="fuzz", policy_data="fuzz"))
+
+
+def elf_property(seeds: Seeds, seed: str, ops: list[Mutation]) -> None:
+    """A mutated ELF file is audited or refused with one ManylinuxError."""
+    name, data, fields = seeds.elf(seed)
+    path = seeds.work / "elf" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(mutate(data, fields, ops))
+    _hold(path, "elf")
+
+
+def wheel_property(seeds: Seeds, seed: str, ops: list[Mutation]) -> None:
+    """A mutated wheel is audited or refused with one ManylinuxError."""
+    name, data, fields = seeds.wheel(seed)
+    path = seeds.work / "wheel" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(mutate(data, fields, ops))
+    _hold(path, "wheel")
+
+
+@pytest.fixture(scope="module")
+def seeds(fx: Fixtures, tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    return Seeds(fx, tmp_path_factory.mktemp("fuzz"))
+
+
+@CI
+@given(**ELF_ARGS)
+def test_mutated_elf_is_facts_or_one_error(seeds: Seeds, seed: str, ops: list[Mutation]) -> None:
+    elf_property(seeds, seed, ops)
+
+
+@CI
+@given(**WHEEL_ARGS)
+def test_mutated_wheel_is_facts_or_one_error(seeds: Seeds, seed: str, ops: list[Mutation]) -> None:
+    wheel_property(seeds, seed, ops)
+
+
+def test_mutations_are_deterministic_and_bounded() -> None:
+    data = bytes(range(256)) * 4
+    fields = elf_fields(data)  # not an ELF file: no fields, byte mutations only
+    assert fields == []
+    ops: list[Mutation] = [("flip", 3, 0), ("truncate", 100, 0), ("copy", 0, 50), ("field", 1, 2)]
+    once = mutate(data, fields, ops)
+    assert once == mutate(data, fields, ops)
+    assert len(once) == 100
+    assert once[3] == data[3] ^ 1
+    assert once[50:66] == once[0:16]
