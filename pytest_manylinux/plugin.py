@@ -8,6 +8,7 @@ it pays for a few option definitions.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -222,10 +223,11 @@ def pytest_configure(config: pytest.Config) -> None:
             state.policies.validate(str(settings.policy))
         except UnknownPolicyError as e:
             raise pytest.UsageError(str(e)) from e
-    if settings.policy and settings.wheels:
+    if settings.policy and (settings.wheels or _positional_wheels(config)):
         _enable_gate(config, state)
 
 
+@functools.cache
 def _marker_names() -> tuple[str, ...]:
     """Marker names: every policy name and alias in the vendored data.
 
@@ -247,11 +249,18 @@ def _marker_names() -> tuple[str, ...]:
 _GATE = pytest.StashKey[tuple[Path, ...]]()
 
 
+def _positional_wheels(config: pytest.Config) -> list[Path]:
+    """Wheels named as plain arguments: ``pytest --manylinux-policy=X dist/a.whl``."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return []
+    return [Path(arg).resolve() for arg in config.args if arg.endswith(".whl") and "::" not in arg]
+
+
 def _enable_gate(config: pytest.Config, state: _State) -> None:
     """Make each gated wheel a collected file; alone when only wheels were asked for."""
     from ._locate import expand_wheels  # noqa: PLC0415
 
-    specs = expand_wheels(list(state.settings.wheels), config.rootpath)
+    specs = [*expand_wheels(list(state.settings.wheels), config.rootpath), *_positional_wheels(config)]
     if any(str(spec).startswith("installed:") for spec in specs):
         msg = "installed:NAME works with the markers and fixtures; the gate audits wheel files"
         raise pytest.UsageError(msg)
@@ -266,7 +275,7 @@ def _enable_gate(config: pytest.Config, state: _State) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     gated = parent.config.stash.get(_GATE, ())
-    if file_path.resolve() in gated or (file_path.suffix == ".whl" and gated):
+    if gated and file_path.resolve() in gated:
         from ._items import WheelFile  # noqa: PLC0415
 
         try:

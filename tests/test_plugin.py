@@ -252,3 +252,13 @@ def test_markdown_summary_is_appended_for_ci(pytester: pytest.Pytester, wheel_2_
     text = summary.read_text()
     assert text.startswith("earlier step\n### pytest-manylinux: 1 of 1 wheel fail\n")
     assert "| manylinux_2_17_x86_64 | manylinux_2_12_x86_64 | ❌ fail |" in text
+
+
+def test_gate_takes_a_wheel_given_as_an_argument(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    result = pytester.runpytest("--manylinux-policy=manylinux2010", str(wheel_2_17))
+    result.assert_outcomes(passed=11, failed=1)
+    # Only gated wheels become test files; other wheels lying around are not collected.
+    stray = pytester.path / "tests" / "data"
+    stray.mkdir(parents=True)
+    shutil.copy(wheel_2_17, stray)
+    pytester.runpytest("--manylinux-policy=manylinux2014", str(wheel_2_17), "tests").assert_outcomes(passed=12)
