@@ -172,10 +172,11 @@ def evaluate_file(
     policy: Policy,
     index: WheelIndex,
     allow: Allowances = NO_ALLOWANCES,
+    checks: Sequence[Check] = FILE_CHECKS,
 ) -> FileVerdict:
-    """Judge one ELF file against one policy; every check, in report order."""
+    """Judge one ELF file against one policy; every check (or ``checks``), in report order."""
     found: list[Violation] = []
-    for check in FILE_CHECKS:
+    for check in checks:
         found.extend(_CHECKS[check](elf, policy, index, allow))
     return FileVerdict(elf.path, policy.tag, tuple(found))
 
@@ -196,15 +197,11 @@ def best_policy(index: WheelIndex, family: Sequence[Policy], *, check: Check | N
     With ``check``, only that check decides (``Check.SYMBOL_VERSIONS`` gives
     auditwheel's ``sym_tag``). Allowances never change what a wheel really is.
     """
+    deciding = (check,) if check else _TAG_CHECKS
     for policy in family:
         if policy.is_linux:
             return policy
-        ok = all(
-            not v.counts or not (v.check is check if check else v.check.decides_tag)
-            for elf in index.facts.elves
-            for v in evaluate_file(elf, policy, index).violations
-        )
-        if ok:
+        if all(evaluate_file(elf, policy, index, checks=deciding).passed for elf in index.facts.elves):
             return policy
     return family[-1]
 
@@ -271,7 +268,7 @@ def _symbol_versions(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Al
     in no list, so it never passes.
     """
     del index
-    by_version = elf.symbols_by_version()
+    by_version: dict[str, tuple[str, ...]] | None = None  # only built when something fails
     required = sorted({n.version for n in elf.version_needs if not is_loader(n.library)}, key=version_key)
     out = []
     for version in required:
@@ -280,6 +277,7 @@ def _symbol_versions(elf: ElfFacts, policy: Policy, index: WheelIndex, allow: Al
         if allowed is None or version in allowed:
             continue
         ceiling = max(allowed, key=version_key) if allowed else None
+        by_version = by_version if by_version is not None else elf.symbols_by_version()
         symbols = by_version.get(version, ())
         out.append(
             Violation(
@@ -466,6 +464,10 @@ _CHECKS = {
     Check.RPATH: _rpath,
     Check.RECORD: _record,
 }
+
+
+#: The checks that decide the most compatible tag (see Check.decides_tag).
+_TAG_CHECKS = tuple(c for c in FILE_CHECKS if c.decides_tag)
 
 
 def declared_arch(platforms: Iterable[str]) -> str | None:
