@@ -52,6 +52,11 @@ _DEFAULT_POLICIES: list[PolicySet] = []
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
+#: Declared bytes of members read at once: parsing keeps a member's symbol
+#: tables in memory, so two huge libraries are not read side by side.
+IN_FLIGHT_BYTES = 256 << 20
+
+
 def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts | None]:
     """Facts of every member (None for non-ELF), in member order, on WORKERS threads.
 
@@ -78,16 +83,27 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
                     raise InvalidELFError(reader.display, e.problem) from e
                 raise reader.fail(f"invalid ELF: {e.problem}", member.name) from e
 
+    in_flight = [0]
+    room = threading.Condition(lock)
+
     def work() -> None:
         while True:
             with lock:
                 index, member = next(todo, (-1, None))
             if member is None:
                 return
+            size = min(member.size, IN_FLIGHT_BYTES)
+            with room:  # a huge member waits to run alone: memory follows member size
+                room.wait_for(lambda: in_flight[0] == 0 or in_flight[0] + size <= IN_FLIGHT_BYTES)  # noqa: B023
+                in_flight[0] += size
             try:
                 results[index] = one(member)
             except BaseException as e:  # noqa: BLE001 - re-raised on the calling thread below
                 errors[index] = e
+            finally:
+                with room:
+                    in_flight[0] -= size
+                    room.notify_all()
 
     threads = [threading.Thread(target=work, name=f"manylinux-read-{i}") for i in range(min(WORKERS, len(members)))]
     for thread in threads:

@@ -22,12 +22,12 @@ from __future__ import annotations
 import functools
 import struct
 from dataclasses import dataclass, replace
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from elftools.elf import enums
 
 from ._errors import InvalidELFError
-from ._model import ELF_MAGIC, ElfFacts, SymbolRef, VersionNeed
+from ._model import ELF_MAGIC, ByteSource, ElfFacts, SymbolRef, VersionNeed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -115,7 +115,7 @@ class _Layout:
 class _Image:
     """Bounds-checked reads from a seekable stream, with errors naming the file."""
 
-    def __init__(self, stream: IO[bytes], path: str) -> None:
+    def __init__(self, stream: ByteSource, path: str) -> None:
         self.stream = stream
         self.path = path
         self.size = stream.seek(0, 2)
@@ -156,7 +156,7 @@ def _cstr(table: bytes, offset: int, what: str, image: _Image) -> str:
     return table[offset:end].decode("utf-8", "backslashreplace")
 
 
-def read_facts(stream: IO[bytes], path: str) -> ElfFacts:
+def read_facts(stream: ByteSource, path: str) -> ElfFacts:
     """Read the facts of one ELF file from a seekable binary stream.
 
     ``path`` names the file in messages and in the facts (for a wheel member,
@@ -208,7 +208,7 @@ def _names() -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
     return invert(enums.ENUM_E_MACHINE), invert(enums.ENUM_E_TYPE), invert(enums.ENUM_EI_OSABI)
 
 
-def _parse_header(stream: IO[bytes], image: _Image) -> _Header:
+def _parse_header(stream: ByteSource, image: _Image) -> _Header:
     """The ELF header, unpacked with struct and named with pyelftools' gABI tables.
 
     pyelftools' ``ELFFile`` would also build ~40 construct structs and read the
@@ -451,28 +451,35 @@ class _Reader:
     def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:
         """How many ``.dynsym`` entries there are, as the loader would know it.
 
-        The section header says it directly when present and plausible (the
-        loader never reads it, so a broken one only sends us to the loader's
-        view); otherwise DT_HASH's nchain, or a walk of DT_GNU_HASH's last chain.
+        The hash tables come first: they lie near the start of the file, so a
+        member inflated lazily need not be inflated to its section headers at
+        the end. DT_HASH's nchain is exact, and so is DT_GNU_HASH's last chain
+        when any symbol is hashed; an executable that hashes nothing (ld then
+        sets symoffset to 1) falls back to the section header, when present and
+        plausible, and last to the gap between .dynsym and .dynstr.
         """
-        image, sym = self.image, self.layout.sym
+        image, sym, word = self.image, self.layout.sym, self.layout.word
+        fallback = 0
+        try:
+            if _DT_HASH in tags:
+                off = self._offset(tags[_DT_HASH], "DT_HASH")
+                return int(word.unpack(image.read(off + 4, 4, "DT_HASH nchain"))[0])
+            if _DT_GNU_HASH in tags:
+                count, hashed = self._gnu_hash_count(self._offset(tags[_DT_GNU_HASH], "DT_GNU_HASH"))
+                if hashed:
+                    return count
+                fallback = count
+        except InvalidELFError as e:
+            broken: InvalidELFError | None = e  # the section header may still answer
+        else:
+            broken = None
         for sh_type, sh_offset, sh_size, sh_entsize in self._section_headers():
             if sh_type == _SHT_DYNSYM and sh_offset == symtab:
                 if sh_entsize == sym.size and sh_offset + sh_size <= image.size:
                     return sh_size // sh_entsize
                 break
-        word = self.layout.word
-        if _DT_HASH in tags:
-            off = self._offset(tags[_DT_HASH], "DT_HASH")
-            return int(word.unpack(image.read(off + 4, 4, "DT_HASH nchain"))[0])
-        fallback = 0
-        if _DT_GNU_HASH in tags:
-            count, hashed = self._gnu_hash_count(self._offset(tags[_DT_GNU_HASH], "DT_GNU_HASH"))
-            if hashed:
-                return count
-            # No symbol is hashed (an executable importing everything): ld then
-            # sets symoffset to 1, which counts none of the undefined symbols.
-            fallback = count
+        if broken is not None:
+            raise broken
         if _DT_STRTAB in tags and tags[_DT_STRTAB] > tags[_DT_SYMTAB]:
             # Linkers place .dynstr right after .dynsym; the last resort.
             return max(fallback, (tags[_DT_STRTAB] - tags[_DT_SYMTAB]) // sym.size)

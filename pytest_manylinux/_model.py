@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -17,9 +17,19 @@ if TYPE_CHECKING:
 #: The four bytes every ELF file starts with (gABI, e_ident[EI_MAG0..3]).
 ELF_MAGIC = b"\x7fELF"
 
+
+class ByteSource(Protocol):
+    """What the ELF reader needs of a file: seek and read (a file, BytesIO, a lazy member)."""
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 __all__ = [
     "ELF_MAGIC",
     "Audit",
+    "ByteSource",
     "Check",
     "ElfFacts",
     "FileVerdict",

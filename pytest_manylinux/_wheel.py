@@ -15,7 +15,6 @@ import io
 import lzma
 import os
 import re
-import shutil
 import stat
 import tempfile
 import zipfile
@@ -25,10 +24,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ._errors import InvalidWheelError
-from ._model import ELF_MAGIC
+from ._model import ELF_MAGIC, ByteSource
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from types import TracebackType
 
 __all__ = ["Limits", "Member", "Metadata", "open_input"]
@@ -215,37 +214,49 @@ class InputReader:
                     yield Member(name, st.st_size, _file_key(name, st))
 
     @contextlib.contextmanager
-    def open_elf(self, member: Member) -> Iterator[IO[bytes] | None]:
-        """A seekable stream over the member if it is an ELF file, else None."""
+    def open_elf(self, member: Member) -> Iterator[ByteSource | None]:
+        """A seekable stream over the member if it is an ELF file, else None.
+
+        A zip member is inflated lazily, only as far as it is read (see
+        :class:`_Inflating`); errors while inflating are raised as
+        :class:`InvalidWheelError` naming the member, whoever triggers them.
+        """
         if self.kind != "wheel":
             full = self.path if self.kind == "elf" else self.path / member.name
             try:
-                with full.open("rb") as f:
-                    yield f if f.read(4) == ELF_MAGIC else None
+                f = full.open("rb")
+                is_elf = f.read(4) == ELF_MAGIC
             except OSError as e:
                 raise self.fail(f"cannot read: {e.strerror or e}", member.name) from e
+            with f:
+                yield f if is_elf else None
             return
-        with contextlib.ExitStack() as spills:
-            # Inflated completely before the caller sees it: only zip errors are
-            # "cannot inflate", never something the caller's own code raised.
-            yield self._inflate_elf(member, spills)
-
-    def _inflate_elf(self, member: Member, spills: contextlib.ExitStack) -> IO[bytes] | None:
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         info = self._infos[member.name]
         try:
-            with self._zip.open(info) as src:
-                head = src.read(4)
-                if head != ELF_MAGIC:
-                    return None
-                if info.file_size <= self.limits.in_memory_bytes:
-                    return io.BytesIO(head + src.read())
-                spill = spills.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by open_elf
-                spill.write(head)
-                shutil.copyfileobj(src, spill, 4 * _MiB)
-                return spill
+            src = self._zip.open(info)
         except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", member.name) from e
+        with src:
+            try:
+                head = src.read(4)
+            except _INFLATE_ERRORS as e:
+                raise self.fail(f"cannot inflate ({e})", member.name) from e
+            if head != ELF_MAGIC:
+                yield None
+                return
+            small = info.file_size <= self.limits.in_memory_bytes
+            with io.BytesIO() if small else tempfile.TemporaryFile() as store:
+                store.write(head)
+                yield _Inflating(src, info.file_size, store, lambda problem: self.fail(problem, member.name))
+            # Inflate (and discard) the rest, so zipfile checks the CRC and the
+            # declared size: a corrupt wheel is a broken release, whatever the
+            # parts we read say.
+            try:
+                while src.read(_CHUNK):
+                    pass
+            except _INFLATE_ERRORS as e:
+                raise self.fail(f"cannot inflate ({e})", member.name) from e
 
     # -- metadata ----------------------------------------------------------
 
@@ -324,6 +335,58 @@ class InputReader:
             return self._zip.read(info).decode("utf-8", "replace")
         except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", name) from e
+
+
+_CHUNK = 1 * _MiB
+
+
+class _Inflating:
+    """A seekable view of a zip member that inflates only as far as it is read.
+
+    What was inflated is kept in ``store`` (memory for small members, an
+    anonymous temporary file for large ones), so reading backwards never
+    inflates twice, and bytes past the furthest read are never stored: the
+    loader's tables of a shared library end at PT_DYNAMIC, often well before
+    the end of the file. ``open_elf`` inflates the rest without keeping it,
+    so the zip's CRC is still checked.
+    """
+
+    def __init__(self, src: IO[bytes], size: int, store: IO[bytes], fail: Callable[[str], InvalidWheelError]) -> None:
+        self._src = src
+        self._size = size
+        self._store = store
+        self._have = store.tell()
+        self._pos = 0
+        self._fail = fail
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int = -1, /) -> bytes:
+        end = self._size if size < 0 else min(self._size, self._pos + size)
+        if end <= self._pos:
+            return b""
+        self._fill(end)
+        self._store.seek(self._pos)
+        data = self._store.read(end - self._pos)
+        self._pos += len(data)
+        return data
+
+    def _fill(self, end: int) -> None:
+        if self._have >= end:
+            return
+        self._store.seek(self._have)
+        try:
+            while self._have < end:
+                chunk = self._src.read(_CHUNK)
+                if not chunk:
+                    raise self._fail(f"inflates to {self._have} bytes, fewer than the {self._size} it declares")
+                self._store.write(chunk)
+                self._have += len(chunk)
+        except _INFLATE_ERRORS as e:
+            raise self._fail(f"cannot inflate ({e})") from e
 
 
 def _wheel_platforms(text: str) -> tuple[str, ...]:
