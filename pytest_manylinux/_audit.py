@@ -190,12 +190,13 @@ def judge(
         (lib for e in facts.elves if (lib := file_libc(e)) is not None), Libc.GLIBC
     )
     notes: list[str] = []
-    best = sym = None
+    best: Policy | None = None
+    sym: Policy | None = None
     strictest = None
     if arch is not None and facts.elves:
         family = policies.family(libc, arch)
-        best = best_policy(index, family).tag
-        sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS).tag
+        best = best_policy(index, family)
+        sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
         strictest = evaluate_wheel(index, family[0])
 
     declared: list[WheelVerdict] = []
@@ -212,12 +213,7 @@ def judge(
         if target.note:
             notes.append(f"{tag}: {target.note}")
         declared.append(evaluate_wheel(index, target, allow))
-    best_policy_obj = policies.lookup(best, None) if best else None
-    tags = (
-        tag_violations(facts, declared, best_policy_obj, unknown)
-        if best_policy_obj is not None
-        else tag_violations(facts, declared, _placeholder(libc, arch), unknown)
-    )
+    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown)
 
     if policy is not None:
         policies.validate(policy)
@@ -237,8 +233,8 @@ def judge(
         facts=facts,
         arch=arch,
         libc=libc,
-        best=best,
-        sym_tag=sym,
+        best=best.tag if best else None,
+        sym_tag=sym.tag if sym else None,
         verdicts=verdicts,
         explicit=policy is not None,
         tags=tags,
