@@ -249,16 +249,10 @@ def _wheel_json(audit: Audit) -> WheelJSON:
         for need in elf.version_needs:
             if not is_loader(need.library):
                 versioned.setdefault(need.library, set()).add(need.version)
-    flags = {
-        check: any(v.check is check for f in (strictest.files if strictest else ()) for v in f.violations)
-        for check in (Check.ISA,)
-    }
-    python_abi = [
-        v.subject for f in (strictest.files if strictest else ()) for v in f.violations if v.check is Check.PYTHON_ABI
-    ]
-    external = sorted(
-        {v.subject for f in (strictest.files if strictest else ()) for v in f.violations if v.check is Check.LIBRARIES}
-    )
+    # auditwheel reads these flags against its most compatible policy; so do we.
+    strict = [v for f in (strictest.files if strictest else ()) for v in f.violations]
+    python_abi = {v.subject for v in strict if v.check is Check.PYTHON_ABI}
+    external = sorted({v.subject for v in strict if v.check is Check.LIBRARIES})
     files: list[FileJSON] = []
     for elf in facts.elves:
         by_version = elf.symbols_by_version()
@@ -291,7 +285,7 @@ def _wheel_json(audit: Audit) -> WheelJSON:
         "external_libs": dict.fromkeys(external),
         "pyfpe": "PyFPE_jbuf" in python_abi,
         "ucs2": "UCS2" in python_abi,
-        "unsupported_isa": flags[Check.ISA],
+        "unsupported_isa": any(v.check is Check.ISA for v in strict),
         "targets": [_verdict_json(v) for v in audit.verdicts],
         "declared": [_verdict_json(v) for v in audit.declared],
         "tag_problems": [_violation_json(v) for v in audit.tags],
