@@ -24,7 +24,7 @@ from ._evaluate import (
     file_libc,
     tag_violations,
 )
-from ._model import Audit, Check, ElfFacts, Libc, Policy, WheelFacts, WheelVerdict
+from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, load_policies, parse_platform_tag
 from ._wheel import InputReader, Limits, Member, open_input
 
@@ -218,8 +218,13 @@ def judge(
     if policy is not None:
         policies.validate(policy)
         if arch is None and parse_platform_tag(policy) is None:
-            # No ELF file and no platform tag: nothing can break any policy.
-            verdicts: tuple[WheelVerdict, ...] = (WheelVerdict(facts.path, policy),)
+            # No arch to pick the policy's variant by: with no ELF file nothing can
+            # break it; ELF files of no known architecture break every variant.
+            unknown_arch = tuple(
+                FileVerdict(e.path, policy, (Violation(Check.ARCH, f"{e.machine} ({e.arch_problem})", policy),))
+                for e in facts.elves
+            )
+            verdicts: tuple[WheelVerdict, ...] = (WheelVerdict(facts.path, policy, unknown_arch),)
         else:
             target = policies.lookup(policy, arch, libc)
             if target.note:

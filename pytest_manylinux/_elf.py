@@ -78,7 +78,7 @@ _ARCHES = {
 }
 
 # Bounds that keep hostile headers from asking for absurd work.
-_MAX_STRING = 4096
+_MAX_STRING = 1 << 20  # C++ template names can run to tens of KiB; the table bounds it anyway
 _MAX_DYNAMIC_BYTES = 1 << 20
 _MAX_VERNEED_ENTRIES = 1 << 16
 

@@ -139,3 +139,13 @@ def test_truncated_file_is_one_clear_error(fx: Fixtures) -> None:
     message = str(info.value)
     assert message.startswith("pkg/_x.so: invalid ELF: ")
     assert "\n" not in message
+
+
+def test_symbol_names_longer_than_a_page(tmp_path: Path) -> None:
+    """C++ template instantiations produce mangled names of tens of KiB."""
+    name = "f" + "x" * 20000
+    src = tmp_path / "long.c"
+    src.write_text(f"extern void {name}(void);\nvoid call(void) {{ {name}(); }}\n")
+    out = tmp_path / "long.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-nostdlib", "-o", str(out), str(src)], check=True)
+    assert {s.name for s in facts_of(out).undefined} == {name}

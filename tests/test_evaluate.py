@@ -198,3 +198,14 @@ def test_pure_wheel_has_nothing_to_check(wheel: Wheel) -> None:
     result = audit(wheel({"pkg/__init__.py": b""}, tags="py3-none-any"), "manylinux2014")
     assert result.passed
     assert (result.best, result.facts.elves) == (None, ())
+
+
+def test_unknown_machine_fails_a_policy_given_without_arch(fx: Fixtures, tmp_path: Path) -> None:
+    data = bytearray(fx.ext_2_5.read_bytes())
+    data[0x12:0x14] = (0x1234).to_bytes(2, "little")  # e_machine nobody ships wheels for
+    odd = tmp_path / "odd.so"
+    odd.write_bytes(bytes(data))
+    result = audit(odd, "manylinux2014")
+    assert not result.passed
+    [v] = violations(result, Check.ARCH)
+    assert v.subject.startswith("4660 (")
