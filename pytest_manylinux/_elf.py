@@ -79,6 +79,7 @@ _ARCHES = {
 
 # Bounds that keep hostile headers from asking for absurd work.
 _MAX_STRING = 1 << 20  # C++ template names can run to tens of KiB; the table bounds it anyway
+_MAX_PATH = 4096  # PATH_MAX: the kernel reads no longer PT_INTERP
 _MAX_DYNAMIC_BYTES = 1 << 20
 _MAX_VERNEED_ENTRIES = 1 << 16
 
@@ -267,7 +268,7 @@ class _Reader:
         notes: list[tuple[int, int]] = []
         for ptype, pflags, off, _, size in phdrs:
             if ptype == _PT_INTERP and interpreter is None:
-                raw = self.image.read(off, min(size, _MAX_STRING), "PT_INTERP")
+                raw = self.image.read(off, min(size, _MAX_PATH), "PT_INTERP")
                 interpreter = raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
             elif ptype == _PT_DYNAMIC and dynamic is None:
                 dynamic = (off, size)
