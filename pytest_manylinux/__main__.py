@@ -19,6 +19,7 @@ from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._policy import load_policies
 from ._render import render_audit, render_markdown, summary_row, to_json
+from ._wheel import Limits
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +40,9 @@ class _Args(argparse.Namespace):
     verbose: bool
     cache_dir: Path | None
     no_cache: bool
+    max_member_size: int | None
+    max_total_size: int | None
+    max_entries: int | None
 
 
 def _version() -> str:
@@ -52,6 +56,19 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
         print(f"{parser.prog} {_version()}")
         parser.exit()
+
+
+def _size(text: str) -> int:
+    """``4G``, ``512M``, ``1048576`` -> bytes (binary multiples)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = text.strip().upper().removesuffix("IB").removesuffix("B")
+    scale = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        return int(float(number) * scale)
+    except ValueError:
+        msg = f"not a size: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -89,6 +106,10 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="keep facts of unchanged wheels here (default: $XDG_CACHE_HOME/pytest-manylinux)",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
+    limits = parser.add_argument_group("limits", "refuse inputs past these bounds (sizes take K, M, G suffixes)")
+    limits.add_argument("--max-member-size", type=_size, metavar="SIZE", help="largest member (default 4G)")
+    limits.add_argument("--max-total-size", type=_size, metavar="SIZE", help="all members together (default 16G)")
+    limits.add_argument("--max-entries", type=int, metavar="N", help="members in one zip (default 200000)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
@@ -109,11 +130,17 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     except ManylinuxError as e:
         _error(str(e))
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
+    bounds = {
+        "max_member_bytes": args.max_member_size,
+        "max_total_bytes": args.max_total_size,
+        "max_entries": args.max_entries,
+    }
+    limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     audits: list[Audit] = []
     errors: list[str] = []
     for path in args.paths:
         try:
-            audits.append(audit(path, args.policy, policies=policies, store=store))
+            audits.append(audit(path, args.policy, policies=policies, store=store, limits=limits))
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)

@@ -94,3 +94,12 @@ def test_markdown_summary_table(fx: Fixtures, wheel: Callable[..., Path], capsys
     assert "❌ fail" in bad_row
     assert "| manylinux_2_17_x86_64 |" in bad_row
     assert f"`pkg/ext_2_17{SO}: symbol-versions GLIBC_2.14 (memcpy)`" in bad_row
+
+
+def test_limits_are_configurable(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(wheel({f"pkg/x{SO}": fx.ext_2_14, "pkg/y.txt": b"y" * 5000}))
+    assert main([path, "--no-cache", "--max-member-size", "4K"]) == 2
+    assert "over the 4096-byte member limit" in capsys.readouterr().err
+    assert main([path, "--no-cache", "--max-entries", "2"]) == 2
+    assert "entries exceed the limit of 2" in capsys.readouterr().err
+    assert main([path, "--no-cache", "--max-member-size", "1M", "--max-total-size", "1MiB"]) == 0
