@@ -77,7 +77,9 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         prog=prog,
         description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory or ELF file")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory, ELF file, or installed:NAME"
+    )
     parser.add_argument(
         "--policy",
         help="judge against this policy (name or alias, e.g. manylinux2014, manylinux_2_28, "
