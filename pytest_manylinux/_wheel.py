@@ -52,7 +52,7 @@ class Limits:
     max_total_bytes: int = 16384 * _MiB
     max_entries: int = 200_000
     max_ratio: int = 1000
-    in_memory_bytes: int = 4 * _MiB
+    in_memory_bytes: int = 512 << 10
     max_metadata_bytes: int = 64 * _MiB
 
 
@@ -337,7 +337,7 @@ class InputReader:
             raise self.fail(f"cannot inflate ({e})", name) from e
 
 
-_CHUNK = 1 * _MiB
+_CHUNK = 64 << 10  # small steps keep the transient buffers of two threads small
 
 
 class _Inflating:
