@@ -147,14 +147,63 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-def _cstr(table: bytes, offset: int, what: str, image: _Image) -> str:
-    """A NUL-terminated string from a string table, bounded and decoded safely."""
-    if not 0 <= offset < len(table):
-        raise image.fail(f"{what} name offset {offset:#x} is outside the string table")
-    end = table.find(b"\0", offset, offset + _MAX_STRING)
-    if end < 0:
-        raise image.fail(f"{what} name at {offset:#x} has no terminating NUL")
-    return table[offset:end].decode("utf-8", "backslashreplace")
+class _StrTab:
+    """DT_STRTAB read in pages on demand, so a 30 MiB table need not sit in memory.
+
+    Only the strings asked for are read (needed libraries, version names, the
+    undefined symbols' names), through a small cache of recent pages.
+    """
+
+    _PAGE = 64 << 10
+    _KEEP = 64  # pages cached at once: 4 MiB
+
+    def __init__(self, image: _Image, offset: int, size: int) -> None:
+        image.check(offset, size, "DT_STRTAB string table")
+        self.image = image
+        self.offset = offset
+        self.size = size
+        self._pages: dict[int, bytes] = {}
+
+    def _page(self, number: int) -> bytes:
+        page = self._pages.pop(number, None)
+        if page is None:
+            start = number * self._PAGE
+            page = self.image.read(self.offset + start, min(self._PAGE, self.size - start), "DT_STRTAB")
+            if len(self._pages) >= self._KEEP:
+                del self._pages[next(iter(self._pages))]
+        self._pages[number] = page  # most recently used last
+        return page
+
+    def cstr(self, offset: int, what: str) -> str:
+        """A NUL-terminated string, bounded and decoded safely."""
+        if not 0 <= offset < self.size:
+            raise self.image.fail(f"{what} name offset {offset:#x} is outside the string table")
+        parts: list[bytes] = []
+        at = offset
+        while at < min(self.size, offset + _MAX_STRING):
+            page = self._page(at // self._PAGE)
+            start = at % self._PAGE
+            end = page.find(b"\0", start)
+            if end >= 0:
+                parts.append(page[start:end])
+                return b"".join(parts).decode("utf-8", "backslashreplace")
+            parts.append(page[start:])
+            at += len(page) - start
+        raise self.image.fail(f"{what} name at {offset:#x} has no terminating NUL")
+
+    def find_all(self, needle: bytes) -> set[int]:
+        """Every offset where ``needle`` starts, scanning page by page with overlap."""
+        found: set[int] = set()
+        tail = b""
+        for number in range((self.size + self._PAGE - 1) // self._PAGE):
+            data = tail + self._page(number)
+            base = number * self._PAGE - len(tail)
+            at = data.find(needle)
+            while at >= 0:
+                found.add(base + at)
+                at = data.find(needle, at + 1)
+            tail = data[-(len(needle) - 1) :] if len(needle) > 1 else b""
+        return found
 
 
 def read_facts(stream: ByteSource, path: str) -> ElfFacts:
@@ -385,10 +434,10 @@ class _Reader:
         strsz = tags.get(_DT_STRSZ)
         if strsz is None:
             raise image.fail("PT_DYNAMIC has no DT_STRSZ")
-        strtab = image.read(self._offset(tags[_DT_STRTAB], "DT_STRTAB"), strsz, "DT_STRTAB string table")
+        strtab = _StrTab(image, self._offset(tags[_DT_STRTAB], "DT_STRTAB"), strsz)
 
         def text(tag: int) -> str | None:
-            return _cstr(strtab, tags[tag], "dynamic tag", image) if tag in tags else None
+            return strtab.cstr(tags[tag], "dynamic tag") if tag in tags else None
 
         def path_list(tag: int) -> tuple[str, ...]:
             value = text(tag)
@@ -399,7 +448,7 @@ class _Reader:
         return replace(
             facts,
             has_dynamic=True,
-            needed=tuple(_cstr(strtab, o, "DT_NEEDED", image) for o in needed_offsets),
+            needed=tuple(strtab.cstr(o, "DT_NEEDED") for o in needed_offsets),
             soname=text(_DT_SONAME),
             rpath=path_list(_DT_RPATH),
             runpath=path_list(_DT_RUNPATH),
@@ -408,7 +457,7 @@ class _Reader:
             python_init=python_init,
         )
 
-    def _version_needs(self, tags: dict[int, int], strtab: bytes) -> dict[int, tuple[VersionNeed, str]]:
+    def _version_needs(self, tags: dict[int, int], strtab: _StrTab) -> dict[int, tuple[VersionNeed, str]]:
         """``.gnu.version_r`` as {versym index: (need, library)}, built once per file.
 
         The walk follows ``vn_next``/``vna_next`` but is bounded by DT_VERNEEDNUM,
@@ -430,7 +479,7 @@ class _Reader:
                 raise image.fail(f"the version-needs chain revisits offset {pos:#x} (vn_next loops or overlaps)")
             seen.add(pos)
             _, cnt, vn_file, vn_aux, vn_next = vn.unpack(image.read(pos, vn.size, "Elf_Verneed"))
-            library = _cstr(strtab, vn_file, "vn_file", image)
+            library = strtab.cstr(vn_file, "vn_file")
             aux = pos + vn_aux
             for _ in range(cnt):
                 if aux in seen:
@@ -439,7 +488,7 @@ class _Reader:
                     )
                 seen.add(aux)
                 _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
-                need = VersionNeed(library, _cstr(strtab, name, "vna_name", image), bool(flags & _VER_FLG_WEAK))
+                need = VersionNeed(library, strtab.cstr(name, "vna_name"), bool(flags & _VER_FLG_WEAK))
                 out[other & ~_VERSYM_HIDDEN] = (need, library)
                 if nxt == 0:
                     break
@@ -528,13 +577,14 @@ class _Reader:
         raise image.fail("DT_GNU_HASH chain never ends")
 
     def _symbols(
-        self, tags: dict[int, int], strtab: bytes, needs: dict[int, tuple[VersionNeed, str]]
+        self, tags: dict[int, int], strtab: _StrTab, needs: dict[int, tuple[VersionNeed, str]]
     ) -> tuple[tuple[SymbolRef, ...], str | None]:
         """Undefined dynamic symbols with their versions, and the Python init symbol.
 
-        One bulk decode of ``.dynsym`` next to ``.gnu.version``; names are only
-        read for undefined symbols and for the few defined ones that can be an
-        init function (found by a search in ``.dynstr`` first).
+        ``.dynsym`` and ``.gnu.version`` are decoded in bulk, a block of entries
+        at a time so memory stays flat on huge libraries; names are only read
+        for undefined symbols and for the few defined ones that can be an init
+        function (found by a search in ``.dynstr`` first).
         """
         if _DT_SYMTAB not in tags:
             return (), None
@@ -548,46 +598,59 @@ class _Reader:
         count = self._symbol_count(tags, symtab)
         if count <= 0:
             return (), None
-        table = image.read(symtab, count * sym.size, f".dynsym of {count} symbols")
-        versions: tuple[int, ...] = ()
-        if _DT_VERSYM in tags:
-            at = self._offset(tags[_DT_VERSYM], "DT_VERSYM")
-            raw = image.read(at, 2 * count, f"DT_VERSYM table of {count} entries")
-            versions = struct.unpack(f"{self.layout.half[0]}{count}H", raw)
+        image.check(symtab, count * sym.size, f".dynsym of {count} symbols")
+        versym = self._offset(tags[_DT_VERSYM], "DT_VERSYM") if _DT_VERSYM in tags else None
+        if versym is not None:
+            image.check(versym, 2 * count, f"DT_VERSYM table of {count} entries")
         init_offsets = _init_name_offsets(strtab, image.path)
-        name_i, info_i, shndx_i = self.layout.sym_idx
-        undefined: list[SymbolRef] = []
+        wanted: list[tuple[int, int, int]] = []  # (st_name, st_info, version index) of undefined symbols
         python_init: str | None = None
-        for index, entry in enumerate(sym.iter_unpack(table)):
-            if index == 0:
-                continue
-            st_name, st_info, st_shndx = entry[name_i], entry[info_i], entry[shndx_i]
+        for st_name, st_info, st_shndx, ndx in self._symbol_entries(symtab, versym, count):
             if st_shndx != 0:
                 if python_init is None and st_name in init_offsets and st_info & 0xF == _STT_FUNC:
-                    python_init = _cstr(strtab, st_name, "symbol", image)
-                continue
-            if st_name == 0:
-                continue
-            ndx = versions[index] & ~_VERSYM_HIDDEN if index < len(versions) else 1
+                    python_init = strtab.cstr(st_name, "symbol")
+            elif st_name:
+                wanted.append((st_name, st_info, ndx))
+        # Names in table order, so the page cache reads .dynstr front to back.
+        names = {o: strtab.cstr(o, "symbol") for o in sorted({w[0] for w in wanted})}
+        undefined = []
+        for st_name, st_info, ndx in wanted:
             need = needs.get(ndx)
-            kind = st_info & 0xF
             undefined.append(
                 SymbolRef(
-                    name=_cstr(strtab, st_name, "symbol", image),
+                    name=names[st_name],
                     version=need[0].version if need else None,
                     library=need[1] if need else None,
                     weak=st_info >> 4 == _STB_WEAK,
-                    function=kind in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
+                    function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
                 )
             )
         return tuple(undefined), python_init
 
+    def _symbol_entries(self, symtab: int, versym: int | None, count: int) -> Iterator[tuple[int, int, int, int]]:
+        """(st_name, st_info, st_shndx, version index) of entries 1..count-1, a block at a time."""
+        image, sym = self.image, self.layout.sym
+        name_i, info_i, shndx_i = self.layout.sym_idx
+        for first in range(0, count, _SYMBOL_BLOCK):
+            n = min(_SYMBOL_BLOCK, count - first)
+            block = image.read(symtab + first * sym.size, n * sym.size, ".dynsym")
+            versions: tuple[int, ...] = (1,) * n  # no .gnu.version: every symbol is global
+            if versym is not None:
+                raw = image.read(versym + 2 * first, 2 * n, "DT_VERSYM")
+                versions = struct.unpack(f"{self.layout.half[0]}{n}H", raw)
+            for offset, entry in enumerate(sym.iter_unpack(block)):
+                if first + offset:
+                    yield entry[name_i], entry[info_i], entry[shndx_i], versions[offset] & ~_VERSYM_HIDDEN
+
+
+#: Symbols decoded per read: 4096 entries is 96 KiB of .dynsym on 64-bit.
+_SYMBOL_BLOCK = 4096
 
 # Module init functions (auditwheel's elf_is_python_extension): CPython 3, 2, cffi/PyPy.
 _INIT_PREFIXES = (b"PyInit_", b"init", b"_cffi_pypyinit_")
 
 
-def _init_name_offsets(strtab: bytes, path: str) -> frozenset[int]:
+def _init_name_offsets(strtab: _StrTab, path: str) -> frozenset[int]:
     """Offsets in ``.dynstr`` where this file's module init name starts.
 
     The module is the file name up to its first dot (``_core.cpython-311-...so``
@@ -596,11 +659,7 @@ def _init_name_offsets(strtab: bytes, path: str) -> frozenset[int]:
     module = path.rsplit("/", 1)[-1].split(".", 1)[0].encode("utf-8", "surrogateescape")
     found: set[int] = set()
     for prefix in _INIT_PREFIXES:
-        needle = prefix + module + b"\0"
-        at = strtab.find(needle)
-        while at >= 0:
-            found.add(at)
-            at = strtab.find(needle, at + 1)
+        found |= strtab.find_all(prefix + module + b"\0")
     return frozenset(found)
 
 
