@@ -123,7 +123,7 @@ class _Image:
 
     def fail(self, problem: str) -> InvalidELFError:
         """An error naming the file, on one line whatever the name or the problem holds."""
-        return InvalidELFError(one_line(self.path), one_line(problem))
+        return InvalidELFError(self.path, problem)
 
     def check(self, offset: int, length: int, what: str) -> None:
         """Fail unless ``length`` bytes at ``offset`` lie inside the file."""
@@ -138,13 +138,6 @@ class _Image:
         if len(data) != length:
             raise self.fail(f"short read of {what}")
         return data
-
-
-def one_line(text: str) -> str:
-    """``text`` with every unprintable character escaped, so a message stays one line."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class _StrTab:

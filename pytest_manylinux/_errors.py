@@ -12,7 +12,19 @@ __all__ = [
     "ManylinuxError",
     "PolicyDataError",
     "UnknownPolicyError",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character escaped, so a message stays one line.
+
+    Member names and paths come from the input: a newline, an ANSI escape or a
+    U+2028 in a hostile name must not rewrite the report it appears in.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class ManylinuxError(Exception):
@@ -23,6 +35,8 @@ class InvalidWheelError(ManylinuxError):
     """The wheel (zip, directory or file) cannot be read safely."""
 
     def __init__(self, wheel: str, problem: str, *, member: str | None = None) -> None:
+        wheel, problem = one_line(wheel), one_line(problem)
+        member = None if member is None else one_line(member)
         self.wheel = wheel
         self.member = member
         self.problem = problem
@@ -34,6 +48,7 @@ class InvalidELFError(ManylinuxError):
     """An ELF file is truncated, inconsistent or hostile."""
 
     def __init__(self, path: str, problem: str) -> None:
+        path, problem = one_line(path), one_line(problem)
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: invalid ELF: {problem}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from ._errors import InvalidWheelError
+from ._errors import InvalidWheelError, one_line
 from ._model import ELF_MAGIC, ByteSource
 
 if TYPE_CHECKING:
@@ -94,16 +94,6 @@ _INFLATE_ERRORS = (
 )
 
 
-def one_line(text: str) -> str:
-    """``text`` with every unprintable character escaped, so a message stays one line.
-
-    _elf.py has the same helper: this module must not import it (and pyelftools).
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
 class InputReader:
     """Read one wheel, directory or ELF file; use as a context manager."""
 
@@ -138,7 +128,7 @@ class InputReader:
 
     def fail(self, problem: str, member: str | None = None) -> InvalidWheelError:
         """An error naming the input and member; hostile names cannot break the line."""
-        return InvalidWheelError(self.display, one_line(problem), member=None if member is None else one_line(member))
+        return InvalidWheelError(self.display, problem, member=member)
 
     # -- zip ---------------------------------------------------------------
 
