@@ -180,6 +180,25 @@ class WheelFacts:
         """Platform tags the wheel claims: its filename's, else WHEEL's Tag lines."""
         return self.filename_platforms or (self.wheel_platforms or ())
 
+    def libraries(self) -> tuple[str, ...]:
+        """Every DT_NEEDED library of every ELF file, sorted."""
+        return tuple(sorted({lib for elf in self.elves for lib in elf.needed}))
+
+    def symbols_needing(self, version: str) -> tuple[str, ...]:
+        """The undefined symbols bound to ``version`` in any ELF file, sorted."""
+        return tuple(sorted({s.name for elf in self.elves for s in elf.undefined if s.version == version}))
+
+    def versions_needed(self, prefix: str) -> dict[str, tuple[str, ...]]:
+        """Each required ``prefix`` version (``GLIBC_2.14``) -> ``"memcpy (pkg/_x.so)"`` entries."""
+        out: dict[str, set[str]] = {}
+        for elf in self.elves:
+            by_version = elf.symbols_by_version()
+            for need in elf.version_needs:
+                if need.version.partition("_")[0] == prefix:
+                    names = by_version.get(need.version, ())
+                    out.setdefault(need.version, set()).update(f"{s} ({elf.path})" for s in names)
+        return {version: tuple(sorted(users)) for version, users in out.items()}
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Policy:

@@ -486,30 +486,18 @@ class AuditView:
     @property
     def libraries(self) -> tuple[str, ...]:
         """Every DT_NEEDED library of every ELF file, sorted."""
-        return tuple(sorted({lib for elf in self.audit.facts.elves for lib in elf.needed}))
-
-    def _needed(self, prefix: str) -> dict[str, tuple[str, ...]]:
-        out: dict[str, set[str]] = {}
-        for elf in self.audit.facts.elves:
-            by_version = elf.symbols_by_version()
-            for need in elf.version_needs:
-                if need.version.partition("_")[0] == prefix:
-                    out.setdefault(need.version, set()).update(
-                        f"{s} ({elf.path})" for s in by_version.get(need.version, ())
-                    )
-        return {k: tuple(sorted(v)) for k, v in out.items()}
+        return self.audit.facts.libraries()
 
     def max_version(self, prefix: str) -> SymbolVersion:
         """The highest ``prefix`` version needed, e.g. ``max_version("GLIBC") <= "2.17"``."""
         from ._policy import version_key  # noqa: PLC0415
 
-        needed = self._needed(prefix)
-        top = max(needed, key=version_key, default=None)
-        return SymbolVersion(prefix, top, needed)
+        needed = self.audit.facts.versions_needed(prefix)
+        return SymbolVersion(prefix, max(needed, key=version_key, default=None), needed)
 
     def symbols_needing(self, version: str) -> tuple[str, ...]:
         """The undefined symbols bound to ``version`` in any ELF file, sorted."""
-        return tuple(sorted({s.name for elf in self.audit.facts.elves for s in elf.undefined if s.version == version}))
+        return self.audit.facts.symbols_needing(version)
 
 
 @pytest.fixture
