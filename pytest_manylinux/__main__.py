@@ -65,10 +65,13 @@ def _size(text: str) -> int:
     scale = units.get(text[-1:], 1)
     number = text[:-1] if text[-1:] in units else text
     try:
-        return int(float(number) * scale)
-    except ValueError:
+        value = int(float(number) * scale)
+    except (ValueError, OverflowError):  # "x", "nan", "inf"
+        value = -1
+    if value < 0:
         msg = f"not a size: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:

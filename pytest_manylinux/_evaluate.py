@@ -7,6 +7,7 @@ the loader would find it inside the wheel, never on the host.
 
 from __future__ import annotations
 
+import collections
 import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -89,42 +90,55 @@ def file_libc(elf: ElfFacts) -> Libc | None:
 class WheelIndex:
     """Policy-free facts derived once per wheel: where each DT_NEEDED resolves.
 
-    The loader is emulated hermetically: starting from every ELF file, needed
-    libraries are searched through DT_RPATH (and the root's, as auditwheel's
-    lddtree does) or DT_RUNPATH, with ``$ORIGIN`` expanded inside the wheel,
-    and matched against what was already loaded by name or soname. A library
-    is shipped when any such walk finds it in the wheel.
+    The loader is emulated hermetically, as auditwheel's lddtree does with no
+    library paths: from each top-level ELF file (a Python extension, or a file
+    no other ELF file needs), needed libraries are searched breadth-first
+    through DT_RPATH (the object's own, then the root's) or DT_RUNPATH, with
+    ``$ORIGIN`` expanded inside the wheel, and matched against what the walk
+    already loaded by name or soname. A library is shipped for a file only if
+    every walk that loads the file finds it: a library found from one
+    extension but not from another fails to load when the other is imported
+    first. Files no walk reaches are walked on their own.
     """
 
     def __init__(self, facts: WheelFacts) -> None:
         self.facts = facts
         self._by_path = {elf.path: elf for elf in facts.elves}
-        self.resolved: dict[tuple[str, str], str] = {}
-        for root in facts.elves:
-            if root.has_dynamic:
-                self._walk(root)
+        self._found: dict[tuple[str, str], str] = {}
+        self._missed: set[tuple[str, str]] = set()
+        needed = {lib for elf in facts.elves for lib in elf.needed}
+        dynamic = [elf for elf in facts.elves if elf.has_dynamic]
+        roots = [e for e in dynamic if e.python_init or posixpath.basename(e.path) not in needed]
+        reached: set[str] = set()
+        for root in roots:
+            reached |= self._walk(root)
+        for elf in dynamic:
+            if elf.path not in reached:
+                reached |= self._walk(elf)
 
     def shipped(self, elf: ElfFacts, library: str) -> str | None:
-        """The in-wheel path ``library`` resolves to for ``elf``, if any."""
-        return self.resolved.get((elf.path, library))
+        """The in-wheel path ``library`` resolves to for ``elf``, if every load finds it."""
+        key = (elf.path, library)
+        return None if key in self._missed else self._found.get(key)
 
-    def _walk(self, root: ElfFacts) -> None:
+    def _walk(self, root: ElfFacts) -> set[str]:
         loaded: dict[str, str] = {posixpath.basename(root.path): root.path}
         if root.soname:
             loaded[root.soname] = root.path
-        queue = [root]
+        queue = collections.deque([root])
         seen = {root.path}
         # DT_RPATH of the object that started the load applies to its whole tree
         # (unless it has DT_RUNPATH); its $ORIGIN is its own directory.
         root_dirs = () if root.runpath else _dirs(root.rpath, root.path)
         while queue:
-            elf = queue.pop(0)
+            elf = queue.popleft()
             dirs = _dirs(elf.runpath, elf.path) if elf.runpath else (*_dirs(elf.rpath, elf.path), *root_dirs)
             for library in elf.needed:
                 found = loaded.get(library) or self._search(elf, library, dirs)
                 if found is None:
+                    self._missed.add((elf.path, library))
                     continue
-                self.resolved[(elf.path, library)] = found
+                self._found[(elf.path, library)] = found
                 loaded.setdefault(library, found)
                 target = self._by_path[found]
                 if target.soname:
@@ -132,13 +146,12 @@ class WheelIndex:
                 if found not in seen:
                     seen.add(found)
                     queue.append(target)
+        return seen
 
     def _search(self, elf: ElfFacts, library: str, dirs: Sequence[str]) -> str | None:
         if "/" in library:
-            candidates: Iterable[str] = (posixpath.normpath(library.lstrip("/")),)
-        else:
-            candidates = (posixpath.join(d, library) for d in dirs)
-        for candidate in candidates:
+            return None  # the loader opens such a name as a host path, never one in the wheel
+        for candidate in (posixpath.join(d, library) for d in dirs):
             target = self._by_path.get(candidate)
             if target is not None and _compatible(elf, target):
                 return candidate
@@ -233,7 +246,9 @@ def tag_violations(
         )
     out.extend(Violation(Check.TAGS, tag, hint="not a platform tag the policy data knows") for tag in unknown)
     for verdict in verdicts:
-        if not verdict.passed:
+        # Only what decides a tag makes a declared tag false; a missing RECORD or a
+        # leaked RPATH is reported by its own check.
+        if any(v.counts and v.check.decides_tag for f in verdict.files for v in f.violations):
             out.append(
                 Violation(
                     Check.TAGS,

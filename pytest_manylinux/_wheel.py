@@ -197,7 +197,10 @@ class InputReader:
                 dirs.sort()
                 for filename in sorted(files):
                     full = Path(root, filename)
-                    st = full.lstat()
+                    try:
+                        st = full.lstat()
+                    except OSError:
+                        continue  # gone since the directory was listed
                     if not stat.S_ISREG(st.st_mode):
                         continue  # never follow symlinks out of the tree
                     name = full.relative_to(self.path).as_posix()
@@ -421,7 +424,7 @@ def _installed(name: str, limits: Limits) -> InputReader:
 
     try:
         dist = metadata.distribution(name)
-    except metadata.PackageNotFoundError as e:
+    except (metadata.PackageNotFoundError, ValueError) as e:  # ValueError: an empty name
         raise InvalidWheelError(f"installed:{name}", "no installed distribution of that name") from e
     root = Path(str(dist.locate_file("")))
     files = [f.as_posix() for f in dist.files or () if not f.as_posix().startswith(("/", "../"))]

@@ -103,3 +103,16 @@ def test_limits_are_configurable(fx: Fixtures, wheel: Callable[..., Path], capsy
     assert main([path, "--no-cache", "--max-entries", "2"]) == 2
     assert "entries exceed the limit of 2" in capsys.readouterr().err
     assert main([path, "--no-cache", "--max-member-size", "1M", "--max-total-size", "1MiB"]) == 0
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "-1", "lots"])
+def test_bad_sizes_are_usage_errors(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["x.whl", "--max-member-size", bad])
+    assert info.value.code == 2
+    assert f"not a size: {bad.upper()!r}" in capsys.readouterr().err
+
+
+def test_empty_installed_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["installed:", "--no-cache"]) == 2
+    assert capsys.readouterr().err == "pytest-manylinux: error: installed:: no installed distribution of that name\n"

@@ -209,3 +209,10 @@ def test_unknown_machine_fails_a_policy_given_without_arch(fx: Fixtures, tmp_pat
     assert not result.passed
     [v] = violations(result, Check.ARCH)
     assert v.subject.startswith("4660 (")
+
+
+def test_missing_record_is_not_a_false_tag(wheel: Wheel) -> None:
+    result = audit(wheel({"pkg/__init__.py": b""}, tags="cp311-cp311-manylinux_2_17_x86_64", record=False))
+    assert not result.passed  # no RECORD: installers cannot track the files
+    assert result.tags == ()
+    assert [v.check for v in result.verdicts[0].violations] == [Check.RECORD]

@@ -151,3 +151,60 @@ def test_corpus_is_broad_enough() -> None:
     assert {"manylinux1", "manylinux2010", "manylinux2014", "manylinux_2_28", "i686", "aarch64",
             "musllinux_1_1", "musllinux_1_2", "executable", "static-executable", "vendored-libs",
             "pure"} <= categories  # fmt: skip
+
+
+def _gcc(out: Path, source: str, *flags: str) -> Path:
+    src = out.with_suffix(".c")
+    src.write_text(source)
+    argv = ["gcc", "-shared", "-fPIC", "-nostdlib", "-o", str(out), str(src), *flags]
+    subprocess.run(argv, check=True, cwd=out.parent)
+    return out
+
+
+def test_runpath_does_not_reach_grandchildren_a_deliberate_difference(
+    wheel: Callable[..., Path], tmp_path: Path
+) -> None:
+    """b.so finds libX.so through its DT_RUNPATH, but ld.so applies DT_RUNPATH to direct
+    dependencies only (ld.so(8)), so libX.so, which has no search path of its own, cannot
+    find libY.so when b is imported first. auditwheel's lddtree hands the root's RUNPATH down
+    the whole tree and passes the wheel; we fail it.
+    """
+    libs = tmp_path / "pkg.libs"
+    libs.mkdir()
+    y = _gcc(libs / "libY.so", "int y(void) { return 1; }\n", "-Wl,-soname,libY.so")
+    x = _gcc(libs / "libX.so", "int y(void); int x(void) { return y(); }\n", "-Wl,-soname,libX.so", f"-L{libs}", "-lY")
+    a = _gcc(
+        tmp_path / "a.so",
+        "int x(void); int a(void) { return x(); }\n",
+        f"-L{libs}",
+        "-lX",
+        "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../pkg.libs",
+    )
+    b = _gcc(
+        tmp_path / "b.so",
+        "int x(void); int b(void) { return x(); }\n",
+        f"-L{libs}",
+        "-lX",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../../pkg.libs",
+    )
+    both = wheel({"pkg/a.so": a, "pkg/sub/b.so": b, "pkg.libs/libX.so": x, "pkg.libs/libY.so": y})
+    assert auditwheel_show(both)["overall_tag"] == "manylinux_2_5_x86_64"
+    result = audit(both)
+    assert result.best == "linux_x86_64"
+    # DT_RPATH, unlike DT_RUNPATH, is inherited: through a.so alone everything loads.
+    only_a = wheel({"pkg/a.so": a, "pkg.libs/libX.so": x, "pkg.libs/libY.so": y}, name="only_a")
+    compare(only_a)
+    assert audit(only_a).best == "manylinux_2_5_x86_64"
+
+
+def test_needed_path_with_a_slash_is_never_shipped(wheel: Callable[..., Path], tmp_path: Path) -> None:
+    """With no soname, ld records the path it was given; the loader opens it as is."""
+    libs = tmp_path / "libs"
+    libs.mkdir()
+    plain = _gcc(libs / "libplain.so", "int p(void) { return 1; }\n")  # no -soname
+    ext = _gcc(tmp_path / "ext.so", "int p(void); int e(void) { return p(); }\n", "libs/libplain.so")
+    readelf = subprocess.run(["readelf", "-d", str(ext)], capture_output=True, text=True, check=True)
+    assert "[libs/libplain.so]" in readelf.stdout
+    path = wheel({"ext.so": ext, "libs/libplain.so": plain})
+    result = audit(path, "manylinux2014")
+    assert [v.subject for f in result.verdicts[0].files for v in f.violations] == ["libs/libplain.so"]
