@@ -19,7 +19,7 @@ from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._policy import load_policies
 from ._render import render_audit, render_markdown, summary_row, to_json
-from ._wheel import Limits
+from ._wheel import Limits, parse_size
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,19 +59,10 @@ class _VersionAction(argparse.Action):
 
 
 def _size(text: str) -> int:
-    """``4G``, ``512M``, ``1048576`` -> bytes (binary multiples)."""
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper().removesuffix("IB").removesuffix("B")
-    scale = units.get(text[-1:], 1)
-    number = text[:-1] if text[-1:] in units else text
     try:
-        value = int(float(number) * scale)
-    except (ValueError, OverflowError):  # "x", "nan", "inf"
-        value = -1
-    if value < 0:
-        msg = f"not a size: {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from types import TracebackType
 
-__all__ = ["Limits", "Member", "Metadata", "open_input"]
+__all__ = ["Limits", "Member", "Metadata", "open_input", "parse_size"]
 
 _MiB = 1 << 20
 
@@ -54,6 +54,22 @@ class Limits:
     max_ratio: int = 1000
     in_memory_bytes: int = 512 << 10
     max_metadata_bytes: int = 64 * _MiB
+
+
+def parse_size(text: str) -> int:
+    """``4G``, ``512M``, ``1048576`` -> bytes (binary multiples); ValueError otherwise."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = text.strip().upper().removesuffix("IB").removesuffix("B")
+    scale = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        value = int(float(number) * scale)
+    except (ValueError, OverflowError):  # "x", "nan", "inf"
+        value = -1
+    if value < 0:
+        msg = f"not a size: {text!r}"
+        raise ValueError(msg)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
     parser.addini("manylinux_json", JSON_HELP)
     parser.addini("manylinux_markdown", MARKDOWN_HELP)
+    parser.addini("manylinux_max_member_size", "largest wheel member to read (K/M/G suffixes; default 4G)")
+    parser.addini("manylinux_max_total_size", "all members of one wheel together (default 16G)")
+    parser.addini("manylinux_max_entries", "members in one wheel (default 200000)")
     parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
     parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
 
@@ -78,6 +81,7 @@ class Settings:
     markdown_path: str | None
     allow_libraries: Mapping[str, str]
     allow_symbols: Mapping[str, str]
+    limits: Mapping[str, int]
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -96,7 +100,27 @@ class Settings:
             markdown_path=config.getoption("manylinux_markdown") or (str(config.getini("manylinux_markdown")) or None),
             allow_libraries=_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
             allow_symbols=_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
+            limits=_limits(config),
         )
+
+
+def _limits(config: pytest.Config) -> dict[str, int]:
+    """The input limits set in the config file, as ``Limits`` keywords."""
+    from ._wheel import parse_size  # noqa: PLC0415
+
+    out: dict[str, int] = {}
+    for key, field_name in (
+        ("manylinux_max_member_size", "max_member_bytes"),
+        ("manylinux_max_total_size", "max_total_bytes"),
+        ("manylinux_max_entries", "max_entries"),
+    ):
+        value = str(config.getini(key) or "").strip()
+        if value:
+            try:
+                out[field_name] = parse_size(value)
+            except ValueError as e:
+                raise pytest.UsageError(f"{key}: {e}") from e
+    return out
 
 
 def _allowlist(lines: Iterable[str], source: str) -> dict[str, str]:
@@ -145,9 +169,11 @@ class _State:
         """Facts of a wheel, read once per process and kept in pytest's cache between runs."""
         if path not in self.facts:
             from ._audit import read_wheel_facts  # noqa: PLC0415
+            from ._wheel import Limits  # noqa: PLC0415
 
             cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
-            self.facts[path] = read_wheel_facts(path, store=_PytestStore(cache) if cache is not None else None)
+            store = _PytestStore(cache) if cache is not None else None
+            self.facts[path] = read_wheel_facts(path, Limits(**self.settings.limits), store)
         return self.facts[path]
 
     def judge(self, path: Path, policy: str | None, allow: Allowances) -> Audit:

@@ -262,3 +262,16 @@ def test_gate_takes_a_wheel_given_as_an_argument(pytester: pytest.Pytester, whee
     stray.mkdir(parents=True)
     shutil.copy(wheel_2_17, stray)
     pytester.runpytest("--manylinux-policy=manylinux2014", str(wheel_2_17), "tests").assert_outcomes(passed=12)
+
+
+def test_limits_from_the_config_file(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    pytester.makeini(
+        f"[pytest]\nmanylinux_policy = manylinux2014\nmanylinux_wheel = {wheel_2_17}\nmanylinux_max_entries = 2\n"
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*entries exceed the limit of 2*"])
+    pytester.makeini("[pytest]\nmanylinux_max_member_size = lots\n")
+    bad = pytester.runpytest()
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*manylinux_max_member_size: not a size: 'LOTS'*"])
