@@ -143,6 +143,9 @@ class _State:
         self.settings = settings
         self._policies: PolicySet | None = None
         self.facts: dict[Path, WheelFacts] = {}
+        self._audits: dict[
+            tuple[Path, str | None, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], Audit
+        ] = {}
         self.located: Located | None = None
 
     @property
@@ -177,10 +180,18 @@ class _State:
         return self.facts[path]
 
     def judge(self, path: Path, policy: str | None, allow: Allowances) -> Audit:
+        """The audit for one wheel, policy and allowlist, evaluated once per process.
+
+        Many tests carry the same marker; each would otherwise re-run the loader
+        emulation and the whole policy family on the same facts.
+        """
         from ._audit import judge  # noqa: PLC0415
 
         target = None if policy in (None, "auto") else policy
-        return judge(self.read(path), target, policies=self.policies, allow=allow)
+        key = (path, target, tuple(sorted(allow.libraries.items())), tuple(sorted(allow.symbols.items())))
+        if key not in self._audits:
+            self._audits[key] = judge(self.read(path), target, policies=self.policies, allow=allow)
+        return self._audits[key]
 
     def locate(self, tmp_path_factory: pytest.TempPathFactory) -> Located:
         """The project's wheel: the option, else dist/, else a build (once per run)."""
