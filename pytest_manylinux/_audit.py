@@ -13,23 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
+from ._checks import NO_ALLOWANCES, Allowances, file_libc
 from ._errors import InvalidELFError
-from ._evaluate import (
-    NO_ALLOWANCES,
-    Allowances,
-    WheelIndex,
-    best_policy,
-    declared_arch,
-    evaluate_wheel,
-    file_libc,
-    tag_violations,
-)
+from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
-from ._policy import PolicySet, load_policies, parse_platform_tag
+from ._policy import PolicySet, declared_arch, declared_libc, load_policies, parse_platform_tag
 from ._wheel import InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
 
 __all__ = ["FactsStore", "audit", "audit_elf", "audit_wheel", "judge", "read_wheel_facts"]
 
@@ -172,21 +164,20 @@ def audit(
 ) -> Audit:
     """Audit one input against ``policy``, or against the tags it declares."""
     facts = read_wheel_facts(path, limits, store)
-    return judge(facts, policy, policies=policies, allow=allow)
+    return judge(facts, policy, policies=policies or default_policies(), allow=allow)
 
 
 def judge(
     facts: WheelFacts,
     policy: str | None = None,
     *,
-    policies: PolicySet | None = None,
+    policies: PolicySet,
     allow: Allowances = NO_ALLOWANCES,
 ) -> Audit:
-    """Evaluate facts already read; the plugin calls this once per marker."""
-    policies = policies or default_policies()
+    """Evaluate facts already read against ``policies`` (pure: the caller loads the data)."""
     index = WheelIndex(facts)
     arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
-    libc = _declared_libc(facts.declared_platforms) or next(
+    libc = declared_libc(facts.declared_platforms) or next(
         (lib for e in facts.elves if (lib := file_libc(e)) is not None), Libc.GLIBC
     )
     notes: list[str] = []
@@ -246,6 +237,7 @@ def judge(
         declared=tuple(declared),
         strictest=strictest,
         notes=tuple(notes),
+        flags=auditwheel_flags(facts, strictest),
     )
 
 
@@ -256,15 +248,6 @@ def _placeholder(libc: Libc, arch: str | None) -> Policy:
 def _majority(arches: Iterable[str | None]) -> str | None:
     counts = collections.Counter(a for a in arches if a)
     return counts.most_common(1)[0][0] if counts else None
-
-
-def _declared_libc(platforms: Sequence[str]) -> Libc | None:
-    for tag in platforms:
-        if tag.startswith("musllinux"):
-            return Libc.MUSL
-        if tag.startswith("manylinux"):
-            return Libc.GLIBC
-    return None
 
 
 def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audit:

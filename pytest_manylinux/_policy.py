@@ -24,10 +24,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = [
+    "LOADER_SONAMES",
+    "PYPI_LINUX_TAGS",
     "PolicySet",
+    "declared_arch",
+    "declared_libc",
     "expected_interpreters",
+    "libc_of_name",
     "load_policies",
     "musl_libc_soname",
+    "parse_platform_tag",
+    "policy_names",
     "version_key",
 ]
 
@@ -53,6 +60,13 @@ _GLIBC_INTERPRETERS: dict[str, tuple[str, ...]] = {
     "riscv64": ("/lib/ld-linux-riscv64-lp64d.so.1",),
     "loongarch64": ("/lib64/ld-linux-loongarch-lp64d.so.1",),
 }
+_GLIBC_INTERPRETERS_ALL = (
+    *(path for paths in _GLIBC_INTERPRETERS.values() for path in paths),
+    "/lib/ld-linux.so.3",
+    "/libx32/ld-linux-x32.so.2",
+    "/lib/ld-linux-aarch64_be.so.1",
+    "/lib/ld-linux-riscv64-lp64.so.1",
+)
 _MUSL_ARCH = {
     "x86_64": "x86_64",
     "i686": "i386",
@@ -74,6 +88,20 @@ _MUSL_LIBC_ARCH = {
     "riscv64": "riscv64",
     "loongarch64": "loongarch64",
 }
+
+
+#: Sonames of the dynamic loaders themselves (a DT_NEEDED on one is the interpreter,
+#: which every policy allows): each platform's PT_INTERP basename, plus glibc's
+#: older or rarer ABIs (armel, x32, big-endian aarch64, riscv64 soft-float).
+LOADER_SONAMES = frozenset(
+    {path.rsplit("/", 1)[-1] for path in _GLIBC_INTERPRETERS_ALL}
+    | {f"ld-musl-{arch}.so.1" for arch in (*_MUSL_ARCH.values(), "armv7", "arm", "x86", "i386", "ppc64le")}
+)
+
+
+#: The only ``linux_*`` platform tags PyPI accepts at upload (warehouse's
+#: static allow-list, kept for Raspberry Pi wheels); every other one is refused.
+PYPI_LINUX_TAGS = frozenset({"linux_armv6l", "linux_armv7l"})
 
 
 def expected_interpreters(libc: Libc, arch: str) -> tuple[str, ...]:
@@ -103,6 +131,29 @@ def parse_platform_tag(tag: str) -> tuple[str, str] | None:
     """Split ``manylinux2014_x86_64`` into ``("manylinux2014", "x86_64")``."""
     match = _TAG_RE.match(tag)
     return (match["name"], match["arch"]) if match else None
+
+
+def libc_of_name(name: str) -> Libc | None:
+    """The C library a policy name or platform tag is for (None for ``linux_*`` and others)."""
+    if name.startswith("musllinux"):
+        return Libc.MUSL
+    if name.startswith("manylinux"):
+        return Libc.GLIBC
+    return None
+
+
+def declared_arch(platforms: Iterable[str]) -> str | None:
+    """The arch a wheel's platform tags name, if they name one."""
+    for tag in platforms:
+        parsed = parse_platform_tag(tag)
+        if parsed is not None:
+            return parsed[1]
+    return None
+
+
+def declared_libc(platforms: Iterable[str]) -> Libc | None:
+    """The C library a wheel's platform tags name, if they name one."""
+    return next((libc for tag in platforms if (libc := libc_of_name(tag)) is not None), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +196,20 @@ class PolicySet:
         """Raise :class:`UnknownPolicyError`, with the closest names, for a bad name."""
         parsed = parse_platform_tag(name)
         base = parsed[0] if parsed else name
-        if base == "linux" or base in self.names() or _VERSIONED_RE.match(base):
+        if base == "linux" or base in self.names():
             return
-        raise UnknownPolicyError(name, tuple(difflib.get_close_matches(base, self.names(), n=3)))
+        suggestions = tuple(difflib.get_close_matches(base, self.names(), n=3))
+        glibc = _glibc_of(base)
+        known = sorted(v for p in self._policies if (v := _glibc_of(p.name)) is not None)
+        if glibc is not None and known and known[0] < glibc < known[-1]:
+            return  # a PEP 600 tag between two known policies: judged by interpolation
+        if glibc is not None and known:
+            newest = f"manylinux_{known[-1][0]}_{known[-1][1]}"
+            reason = (
+                f"not in the policy data ({self.source}), which ends at {newest}; pass --policy-file with newer data"
+            )
+            raise UnknownPolicyError(name, suggestions, reason=reason)
+        raise UnknownPolicyError(name, suggestions)
 
     def family(self, libc: Libc, arch: str) -> tuple[Policy, ...]:
         """Policies for one libc and arch, most compatible first, ``linux`` last."""
@@ -182,7 +244,7 @@ class PolicySet:
         if parsed is None:
             return None
         try:
-            return self.lookup(parsed[0], parsed[1], _libc_of_name(parsed[0]))
+            return self.lookup(parsed[0], parsed[1], libc_of_name(parsed[0]))
         except UnknownPolicyError:
             return None
 
@@ -229,10 +291,6 @@ def _glibc_of(name: str) -> tuple[int, int] | None:
     return int(match["major"]), int(match["minor"])
 
 
-def _libc_of_name(name: str) -> Libc:
-    return Libc.MUSL if name.startswith("musllinux") else Libc.GLIBC
-
-
 def _name_key(name: str) -> tuple[str, tuple[int, ...], str]:
     match = _VERSIONED_RE.match(name)
     if match:
@@ -244,8 +302,29 @@ def _linux(libc: Libc, arch: str) -> Policy:
     return Policy(name="linux", arch=arch, libc=libc, priority=0)
 
 
-def load_policies(files: Sequence[Path] = ()) -> PolicySet:
-    """Load the vendored policy data, with ``files`` replacing whole families."""
+def policy_names(files: Sequence[Path] = ()) -> tuple[str, ...]:
+    """Every policy name and alias, from the JSON alone (no Policy objects).
+
+    Marker registration needs only the names, at every pytest start-up, so it
+    decodes the files and nothing else. Bad files are reported later, by
+    :func:`load_policies`, when a policy is actually needed.
+    """
+    names: set[str] = set()
+    for _, label, data in _sources(files, strict=False):
+        try:
+            entries = _decode(label, data)
+        except PolicyDataError:
+            continue
+        for entry in entries:
+            aliases = entry.get("aliases")
+            for name in [entry.get("name"), *(aliases if isinstance(aliases, list) else ())]:
+                if isinstance(name, str) and name != "linux":
+                    names.add(name)
+    return tuple(sorted(names, key=_name_key))
+
+
+def _sources(files: Sequence[Path], *, strict: bool = True) -> list[tuple[Libc, str, bytes]]:
+    """(family, label, bytes) of the data in force: vendored, with ``files`` replacing families."""
     raw: dict[Libc, tuple[str, bytes]] = {}
     package = resources.files(__package__) / "policies"
     for libc, filename in (
@@ -257,14 +336,26 @@ def load_policies(files: Sequence[Path] = ()) -> PolicySet:
         try:
             data = Path(path).read_bytes()
         except OSError as e:
+            if not strict:
+                continue
             raise PolicyDataError(str(path), f"cannot read: {e.strerror or e}") from e
-        entries = _decode(str(path), data)
+        try:
+            entries = _decode(str(path), data)
+        except PolicyDataError:
+            if not strict:
+                continue
+            raise
         names = [str(e.get("name", "")) for e in entries]
         libc = Libc.MUSL if any(n.startswith("musllinux") for n in names) else Libc.GLIBC
         raw[libc] = (str(path), data)
+    return [(libc, label, data) for libc, (label, data) in raw.items()]
+
+
+def load_policies(files: Sequence[Path] = ()) -> PolicySet:
+    """Load the vendored policy data, with ``files`` replacing whole families."""
     policies: list[Policy] = []
     sources: list[_Source] = []
-    for libc, (label, data) in raw.items():
+    for libc, label, data in _sources(files):
         entries = _decode(label, data)
         _validate(label, entries)
         policies.extend(_build(label, libc, entries))

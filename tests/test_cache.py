@@ -95,6 +95,9 @@ def test_plugin_uses_pytest_cache_and_can_do_without(
     path = wheel({f"pkg/x{SO}": fx.ext_2_14})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
     pytester.runpytest(*args).assert_outcomes(passed=12)
-    assert list((pytester.path / ".pytest_cache" / "v" / "manylinux" / "facts").iterdir())
+    entries = {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")}
+    assert entries
     pytester.runpytest(*args).assert_outcomes(passed=12)
+    # A hit: the same entry is read back and nothing is written again.
+    assert {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")} == entries
     pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=12)

@@ -47,10 +47,11 @@ def test_json_document(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.
     path = str(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14}))
     assert main([path, "--json", "--policy", "manylinux2010"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["version"] == 1
-    assert doc["errors"] == []
-    [target] = doc["wheels"][0]["targets"]
-    [violation] = next(iter(target["files"].values()))
+    assert (doc["schema"], doc["version"], doc["passed"], doc["errors"]) == ("pytest-manylinux/audit", 2, False, [])
+    target = next(t for t in doc["wheels"][0]["targets"] if t["policy"] == "manylinux_2_12_x86_64")
+    [failed] = [r for r in target["results"] if r["outcome"] == "failed"]
+    assert (failed["check"], failed["file"]) == ("symbol-versions", f"pkg/ext_2_14{SO}")
+    [violation] = failed["violations"]
     assert (violation["subject"], violation["symbols"]) == ("GLIBC_2.14", ["memcpy"])
 
 
@@ -86,14 +87,14 @@ def test_markdown_summary_table(fx: Fixtures, wheel: Callable[..., Path], capsys
     bad = str(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}, name="bad", tags="cp311-cp311-manylinux1_x86_64"))
     assert main([good, bad, "--format", "markdown"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "### pytest-manylinux: 1 of 2 wheels fail"
+    assert lines[0] == "### pytest-manylinux: FAIL: 1 of 2 wheels fail ❌"
     assert lines[2] == "| wheel | declared tags | most compatible tag | target | result | first violations |"
-    rows = {line.split("|")[1].strip(): line for line in lines[4:]}
-    assert "✅ pass" in rows["`good-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`"]
-    bad_row = rows["`bad-1.0-cp311-cp311-manylinux1_x86_64.whl`"]
+    rows = {(line.split("|")[1].strip(), line.split("|")[4].strip()): line for line in lines[4:]}
+    assert "✅ pass" in rows["good-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "manylinux_2_17_x86_64"]
+    bad_row = rows["bad-1.0-cp311-cp311-manylinux1_x86_64.whl", "manylinux_2_5_x86_64"]
     assert "❌ fail" in bad_row
     assert "| manylinux_2_17_x86_64 |" in bad_row
-    assert f"`pkg/ext_2_17{SO}: symbol-versions GLIBC_2.14 (memcpy)`" in bad_row
+    assert f"manylinux_2_5_x86_64: pkg/ext_2_17{SO}: symbol-versions GLIBC_2.14 \\(memcpy\\)" in bad_row
 
 
 def test_limits_are_configurable(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,13 +24,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture
-def no_leaked_rpath(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyenv's Python puts an RPATH to its own lib dir in LDSHARED; release builds don't."""
-    monkeypatch.setenv("LDSHARED", "gcc -shared")
-
-
-@pytest.mark.usefixtures("no_leaked_rpath")
 @pytest.mark.parametrize("source", ["dist", "build"])
 def test_c_extension_example(pytester: pytest.Pytester, source: str) -> None:
     if shutil.which("gcc") is None:
@@ -49,12 +42,12 @@ def test_c_extension_example(pytester: pytest.Pytester, source: str) -> None:
     if source == "build":
         result.stdout.fnmatch_lines(
             [
-                "manylinux: policy *; wheel built locally with pypa/build: not the wheel you will upload; *",
+                "manylinux: policy *; wheel to be built locally with pypa/build: not the wheel you will upload; *",
                 "*built locally with pypa/build: not the wheel you will upload*",
             ]
         )
     else:
-        result.stdout.fnmatch_lines(["manylinux: policy *; wheel */dist/clock_example-1.0-*.whl (newest in dist/)*"])
+        result.stdout.fnmatch_lines(["manylinux: policy *; wheel */dist/clock_example-1.0-*.whl (found in dist/)*"])
         result.stdout.no_fnmatch_line("*built locally*")
         # Without the xfail, the manylinux2010 test fails with the diff naming the symbol.
         strict = pytester.runpytest_subprocess("tests", "-p", "no:randomly", "--runxfail", *build)
@@ -126,13 +119,12 @@ def test_github_actions_example_writes_the_job_summary(
     run = subprocess.run(["bash", "-c", gate], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 1, run.stdout
     lines = summary.read_text().splitlines()
-    assert lines[0] == "### pytest-manylinux: 1 of 2 wheels fail"
+    assert lines[0] == "### pytest-manylinux: FAIL: 1 of 2 wheels fail ❌"
     assert lines[2].startswith("| wheel | declared tags | most compatible tag |")
-    assert any("bad-1.0" in line and "❌ fail" in line and "GLIBC_2.99 (future_fn)" in line for line in lines)
+    assert any("bad-1.0" in line and "❌ fail" in line and "GLIBC_2.99 \\(future_fn\\)" in line for line in lines)
     assert (tmp_path / "manylinux.xml").is_file()
 
 
-@pytest.mark.usefixtures("no_leaked_rpath")
 def test_c_extension_example_builds_once_under_xdist(pytester: pytest.Pytester) -> None:
     if shutil.which("gcc") is None:
         pytest.skip("needs gcc")

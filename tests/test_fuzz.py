@@ -23,10 +23,12 @@ from hostile import WHEEL_NAME, Mutation, build_seed_wheel, check_outcome, elf_f
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_manylinux._audit import judge
+from pytest_manylinux._audit import default_policies, judge
 from pytest_manylinux._errors import ManylinuxError
 from pytest_manylinux._model import Audit
-from pytest_manylinux._render import render_audit, to_json
+from pytest_manylinux._render import audit_document, render_audit, render_markdown
+
+POLICIES = default_policies()
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,7 +113,7 @@ def _hold(path: Path, name: str) -> None:
     if isinstance(result, Audit):
         judged: Audit | ManylinuxError
         try:
-            judged = judge(result.facts, "manylinux2014")
+            judged = judge(result.facts, "manylinux2014", policies=POLICIES)
         except ManylinuxError as e:  # e.g. an arch that manylinux2014 has no policy for
             judged = e
         if isinstance(judged, ManylinuxError):
@@ -119,7 +121,9 @@ def _hold(path: Path, name: str) -> None:
         explicit = judged if isinstance(judged, Audit) else result
         render_audit(result, verbose=True)
         render_audit(explicit)
-        json.dumps(to_json([result, explicit], tool="fuzz", policy_data="fuzz"))
+        doc = audit_document([result, explicit], tool="fuzz", policy_data="fuzz")
+        json.dumps(doc)
+        render_markdown(doc)
 
 
 def elf_property(seeds: Seeds, seed: str, ops: list[Mutation]) -> None:
