@@ -204,7 +204,7 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     problems and unreadable wheels end the test with one line.
     """
     from ._errors import ManylinuxError  # noqa: PLC0415
-    from ._render import audit_results, render_audit, wheel_info  # noqa: PLC0415
+    from ._render import audit_headline, audit_results, render_audit, wheel_info  # noqa: PLC0415
 
     item = request.node
     requests = requests_of(item)
@@ -222,7 +222,7 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
             results.extend(audit_results(audit, release=False))
             infos.append(wheel_info(audit))
             if not audit.passed:
-                failures.append(render_audit(audit))
+                failures.append(f"{audit_headline(audit)}\n{render_audit(audit)}")
     except ManylinuxError as e:
         problem = str(e)
     if problem is not None:

@@ -55,6 +55,7 @@ JSON_SCHEMA = "pytest-manylinux/audit"
 JSON_SCHEMA_VERSION = 2
 
 _SUBJECT_WIDTH = 30
+REGISTRY_BY_ID = {c.value: c for c in REGISTRY}
 #: Caps on what one report shows, whatever the input holds.
 MAX_SYMBOLS = 8  # symbols named per text line
 MAX_LINES = 20  # violation lines per check block in text
@@ -226,6 +227,23 @@ def headline(check: Check, found: Sequence[Violation]) -> str:
         parts.append(f"{_t(v.subject)}{names}")
     more = sum(v.counts for v in found) - len(parts)
     return f"{check.value}: {', '.join(parts)}" + (f", {_more(len(parts) + more, len(parts))}" if more > 0 else "")
+
+
+def audit_headline(audit: Audit) -> str:
+    """One line naming what failed in an audit, for pytest's short summary."""
+    parts = []
+    for verdict in audit.verdicts:
+        found = [v for v in (*(v for f in verdict.files for v in f.violations), *verdict.violations) if v.counts]
+        if found:
+            checks = sorted({v.check.value for v in found})
+            shown = ", ".join(
+                f"{c} {headline(REGISTRY_BY_ID[c], _of(found, REGISTRY_BY_ID[c])).split(': ', 1)[1]}"
+                for c in checks[:2]
+            )
+            parts.append(f"{_t(verdict.policy)}: {shown}")
+    if not parts and not audit.tags_hold:
+        parts.append(headline(Check.TAGS, audit.tags))
+    return "; ".join(parts) or "passed"
 
 
 def render_gate_item(audit: Audit, check: Check, elf: str | None) -> tuple[str, list[Violation]]:
@@ -436,9 +454,14 @@ def wheel_json(info: WheelInfoJSON, results: Sequence[ResultJSON]) -> WheelJSON:
         "passed": all(r["outcome"] != "failed" for r in results),
         "targets": [
             {"policy": target, "passed": all(r["outcome"] != "failed" for r in rs), "results": rs}
-            for target, rs in sorted(by_target.items())
+            for target, rs in sorted(by_target.items(), key=lambda item: _natural(item[0]))
         ],
     }
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """``manylinux_2_5`` before ``manylinux_2_17``: digit runs compare as numbers (bounded length)."""
+    return tuple((0, int(p[:18])) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
 
 
 def document(

@@ -162,8 +162,10 @@ class Reporter:
                         f.write(text(self.document))
             except OSError as e:
                 self.write_errors.append(f"cannot write {path}: {e.strerror or e}")
-        if self.write_errors and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
+        if self.write_errors:
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
+            self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.document is None:

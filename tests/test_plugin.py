@@ -88,7 +88,9 @@ def test_bad_marker_arguments_are_a_usage_error(pytester: pytest.Pytester, wheel
         """
     )
     result = pytester.runpytest(f"--manylinux-wheel={wheel_2_17}")
-    result.stderr.fnmatch_lines(["ERROR: *::test_x: @pytest.mark.manylinux: got an unexpected keyword argument 'colour'"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: *::test_x: @pytest.mark.manylinux: got an unexpected keyword argument 'colour'*"]
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
