@@ -16,19 +16,60 @@ import pytest
 
 from ._checks import FILE_CHECKS, WHEEL_CHECKS
 from ._errors import ManylinuxError, one_line
+from ._locate import expand_wheels
 from ._render import DECLARED, headline
 from ._session import session_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from ._model import Audit, Check
     from ._render import ResultJSON, WheelInfoJSON
+    from ._session import Session
 
-__all__ = ["AUDIT_ITEM", "CheckFailedError", "GateItem", "WheelFile", "gate_result"]
+__all__ = ["AUDIT_ITEM", "CheckFailedError", "GateItem", "WheelFile", "enable", "gate_result"]
 
 #: Name of the item standing in for a wheel that could not be read or judged.
 AUDIT_ITEM = "audit"
+
+
+def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
+    """Wheels named as plain arguments (``dist/a.whl`` or a node ID inside one), resolved as pytest does."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return []
+    here = config.invocation_params.dir
+    out = []
+    for arg in config.args:
+        path = arg.split("::", 1)[0]
+        if path.endswith(".whl"):
+            out.append((arg, (here / path).resolve()))
+    return out
+
+
+def enable(config: pytest.Config, session: Session) -> None:
+    """Make each gated wheel a collected file; alone when only wheels were asked for.
+
+    Wheels from the config file join the run only when no test path was given
+    on the command line: ``pytest tests/test_x.py`` runs just that file.
+    """
+    settings = session.settings
+    explicit = config.args_source is pytest.Config.ArgsSource.ARGS
+    specs = settings.wheels if (settings.wheels_from_cli or not explicit) else ()
+    if any(s.text.startswith("installed:") for s in specs):
+        msg = "installed:NAME works with the markers and fixtures; the gate audits wheel files"
+        raise pytest.UsageError(msg)
+    wheels = [p.resolve() for p in expand_wheels([(s.text, s.base, s.source) for s in specs])]
+    positional = _positional(config)
+    session.gated = frozenset([*wheels, *(path for _, path in positional)])
+    if not wheels:
+        return
+    named = {path for _, path in positional}
+    extra = [str(w) for w in wheels if w not in named]
+    if settings.wheels_from_cli and not explicit:
+        config.args = extra  # only wheels were asked for: run only the gate
+    else:
+        config.args = [*config.args, *extra]
 
 
 class CheckFailedError(Exception):

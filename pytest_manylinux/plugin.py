@@ -47,8 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
         with _usage_errors():
             session.policies.validate(str(policy))
     if policy:
+        from ._gate import enable  # noqa: PLC0415
+
         with _usage_errors():
-            _enable_gate(config, session)
+            enable(config, session)
 
 
 @contextlib.contextmanager
@@ -63,46 +65,6 @@ def _usage_errors() -> Iterator[None]:
         message = str(e)
     if message is not None:
         raise pytest.UsageError(message)
-
-
-def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
-    """Wheels named as plain arguments (``dist/a.whl`` or a node ID inside one), resolved as pytest does."""
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        return []
-    here = config.invocation_params.dir
-    out = []
-    for arg in config.args:
-        path = arg.split("::", 1)[0]
-        if path.endswith(".whl"):
-            out.append((arg, (here / path).resolve()))
-    return out
-
-
-def _enable_gate(config: pytest.Config, session: Session) -> None:
-    """Make each gated wheel a collected file; alone when only wheels were asked for.
-
-    Wheels from the config file join the run only when no test path was given
-    on the command line: ``pytest tests/test_x.py`` runs just that file.
-    """
-    from ._locate import expand_wheels  # noqa: PLC0415
-
-    settings = session.settings
-    explicit = config.args_source is pytest.Config.ArgsSource.ARGS
-    specs = settings.wheels if (settings.wheels_from_cli or not explicit) else ()
-    if any(s.text.startswith("installed:") for s in specs):
-        msg = "installed:NAME works with the markers and fixtures; the gate audits wheel files"
-        raise pytest.UsageError(msg)
-    wheels = [p.resolve() for p in expand_wheels([(s.text, s.base, s.source) for s in specs])]
-    positional = _positional(config)
-    session.gated = frozenset([*wheels, *(path for _, path in positional)])
-    if not wheels:
-        return
-    named = {path for _, path in positional}
-    extra = [str(w) for w in wheels if w not in named]
-    if settings.wheels_from_cli and not explicit:
-        config.args = extra  # only wheels were asked for: run only the gate
-    else:
-        config.args = [*config.args, *extra]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
