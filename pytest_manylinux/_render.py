@@ -521,6 +521,16 @@ def _problems(wheel: WheelJSON) -> list[str]:
     return unique
 
 
+def _target_verdict(target: TargetJSON) -> str:
+    """FAIL, or why a target that does not fail is not a plain pass."""
+    outcomes = {r["outcome"] for r in target["results"]}
+    if "failed" in outcomes:
+        return "FAIL"
+    if "xfailed" in outcomes:
+        return "expected failure (xfail)"
+    return "pass, with allowed violations" if "allowed" in outcomes else "pass"
+
+
 def _run_verdict(doc: DocumentJSON) -> str:
     failed = sum(not w["passed"] for w in doc["wheels"])
     n = len(doc["wheels"])
@@ -545,8 +555,9 @@ def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> lis
         lines.append(f"      declared: {_t(declared)}  most compatible: {_t(wheel['overall_tag'] or '(no ELF files)')}")
         for target in wheel["targets"]:
             checks = len(target["results"])
-            verdict = "pass" if target["passed"] else "FAIL"
-            lines.append(f"      {_t(target['policy'])}: {verdict} ({checks} check{'s' if checks != 1 else ''})")
+            lines.append(
+                f"      {_t(target['policy'])}: {_target_verdict(target)} ({checks} check{'s' if checks != 1 else ''})"
+            )
         lines.extend(f"        {_t(p)}" for p in _problems(wheel))
     lines.extend(f"ERROR {_t(e)}" for e in doc["errors"])
     return lines
@@ -574,7 +585,8 @@ def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> st
         name = wheel["wheel"].replace("\\", "/").rsplit("/", 1)[-1]
         problems = _problems(wheel)
         for target in wheel["targets"] or [{"policy": "-", "passed": wheel["passed"], "results": []}]:
-            result = "✅ pass" if target["passed"] else "❌ fail"
+            verdict = _target_verdict(target)
+            result = "❌ fail" if verdict == "FAIL" else ("⚠️ " if verdict != "pass" else "✅ ") + verdict
             mine = [p for p in problems if p.startswith(f"{target['policy']}: ")] or ["-"]
             lines.append(
                 f"| {markdown_cell(name)} | {markdown_cell(' '.join(wheel['declared_tags']) or '-')} "
