@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pytest_manylinux import _cache
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import read_wheel_facts
+from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
+ITEMS = len(WHEEL_CHECKS) + len(FILE_CHECKS)  # gate items of a wheel with one ELF file
 
 
 class CountingStore(_cache.DirCache):
@@ -94,10 +96,10 @@ def test_plugin_uses_pytest_cache_and_can_do_without(
 ) -> None:
     path = wheel({f"pkg/x{SO}": fx.ext_2_14})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
-    pytester.runpytest(*args).assert_outcomes(passed=12)
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
     entries = {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")}
     assert entries
-    pytester.runpytest(*args).assert_outcomes(passed=12)
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
     # A hit: the same entry is read back and nothing is written again.
     assert {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")} == entries
-    pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=12)
+    pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=ITEMS)
