@@ -186,24 +186,16 @@ def judge(
     strictest = None
     if arch is not None and facts.elves:
         family = policies.family(libc, arch)
+        if len(family) == 1 and family[0].is_linux:
+            notes.append(
+                f"no manylinux or musllinux policy exists for {arch}: linux_{arch} is the only tag such wheels can "
+                "carry (PyPI accepts it only for armv6l and armv7l)"
+            )
         best = best_policy(index, family)
         sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
         strictest = evaluate_wheel(index, family[0])
 
-    declared: list[WheelVerdict] = []
-    unknown: list[str] = []
-    for tag in facts.declared_platforms:
-        if tag == "any":
-            continue
-        target = policies.for_tag(tag)
-        if target is None:
-            unknown.append(tag)
-            continue
-        if any(v.policy == target.tag for v in declared):
-            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
-        if target.note:
-            notes.append(f"{tag}: {target.note}")
-        declared.append(evaluate_wheel(index, target, allow))
+    declared, unknown = _declared(index, policies, allow, notes)
     tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown)
 
     if policy is not None:
@@ -239,6 +231,27 @@ def judge(
         notes=tuple(notes),
         flags=auditwheel_flags(facts, strictest),
     )
+
+
+def _declared(
+    index: WheelIndex, policies: PolicySet, allow: Allowances, notes: list[str]
+) -> tuple[list[WheelVerdict], list[str]]:
+    """Verdicts for the tags a wheel declares, and the declared tags no policy stands for."""
+    declared: list[WheelVerdict] = []
+    unknown: list[str] = []
+    for tag in index.facts.declared_platforms:
+        if tag == "any":
+            continue
+        target = policies.for_tag(tag)
+        if target is None:
+            unknown.append(tag)
+            continue
+        if any(v.policy == target.tag for v in declared):
+            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
+        if target.note:
+            notes.append(f"{tag}: {target.note}")
+        declared.append(evaluate_wheel(index, target, allow))
+    return declared, unknown
 
 
 def _placeholder(libc: Libc, arch: str | None) -> Policy:

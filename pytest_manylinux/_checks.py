@@ -14,6 +14,7 @@ the loader would find it inside the wheel, never on the host.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILE_CHECKS",
+    "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
     "REGISTRY",
     "WHEEL_CHECKS",
@@ -129,8 +131,17 @@ def is_loader(library: str) -> bool:
     return library in LOADER_SONAMES
 
 
+#: CPython's extension suffix for musl builds (``.cpython-312-x86_64-linux-musl.so``):
+#: the interpreter that imports it is a musl one, whatever else the file says.
+_MUSL_SUFFIX = re.compile(r"\.cpython-\d+[a-z]*-[a-z0-9_]+-linux-musl[a-z0-9]*\.so$")
+
+
 def file_libc(elf: ElfFacts) -> Libc | None:
-    """The C library an ELF file was linked for, from its loader and needs."""
+    """The C library an ELF file was linked for: its loader, its needs, else its extension suffix.
+
+    auditwheel reads the suffix too: an extension that needs no libc symbol at
+    all still imports only into a CPython built for its suffix's C library.
+    """
     if elf.interpreter is not None:
         return Libc.MUSL if "/ld-musl-" in elf.interpreter else Libc.GLIBC
     for lib in elf.needed:
@@ -138,7 +149,7 @@ def file_libc(elf: ElfFacts) -> Libc | None:
             return Libc.MUSL
         if lib == "libc.so.6" or lib.startswith(("ld-linux", "ld64.so.")):
             return Libc.GLIBC
-    return None
+    return Libc.MUSL if _MUSL_SUFFIX.search(elf.path) else None
 
 
 def inside(entry: str, origin: str) -> str | None:
@@ -237,7 +248,31 @@ def _interpreter(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         )
 
 
+#: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
+#: and the ``e_machine`` of their files: the ELF header cannot tell armv6 from armv7,
+#: so a hard-float ARM file keeps its own ``linux_armv6l`` tag.
+LINUX_ONLY_ARCHES: Mapping[str, frozenset[str]] = {
+    "armv5l": frozenset({"EM_ARM"}),
+    "armv6l": frozenset({"EM_ARM"}),
+    "armv8l": frozenset({"EM_ARM"}),
+    "mips": frozenset({"EM_MIPS"}),
+    "mips64": frozenset({"EM_MIPS"}),
+    "mipsel": frozenset({"EM_MIPS"}),
+    "mips64el": frozenset({"EM_MIPS"}),
+    "ppc": frozenset({"EM_PPC"}),
+    "sparc64": frozenset({"EM_SPARCV9"}),
+    "s390": frozenset({"EM_S390"}),
+    "alpha": frozenset({"EM_ALPHA"}),
+    "sh4": frozenset({"EM_SH"}),
+    "m68k": frozenset({"EM_68K"}),
+    "hppa": frozenset({"EM_PARISC"}),
+}
+
+
 def _arch(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    machines = LINUX_ONLY_ARCHES.get(ctx.policy.arch)
+    if ctx.policy.is_linux and machines is not None and elf.machine in machines:
+        return
     if elf.arch != ctx.policy.arch:
         subject = elf.arch or f"{elf.machine} ({elf.arch_problem})"
         yield Violation(Check.ARCH, subject, expected=ctx.policy.arch, hint="built for another architecture")
