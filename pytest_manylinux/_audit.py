@@ -147,6 +147,8 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         name=meta.name,
         version=meta.version,
         filename_platforms=meta.filename_platforms,
+        python_tags=meta.python_tags,
+        abi_tags=meta.abi_tags,
         wheel_platforms=meta.wheel_platforms,
         record=meta.record,
         elves=tuple(elves),

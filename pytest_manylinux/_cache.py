@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode"]
 
 #: Bump whenever ElfFacts, WheelFacts or what _elf reads changes.
-FORMAT = 1
+FORMAT = 2
 
 _SCALARS = (
     "elf_class",
@@ -90,6 +90,8 @@ def encode(facts: WheelFacts) -> dict[str, Any]:
         "name": facts.name,
         "version": facts.version,
         "filename_platforms": list(facts.filename_platforms),
+        "python_tags": list(facts.python_tags),
+        "abi_tags": list(facts.abi_tags),
         "wheel_platforms": None if facts.wheel_platforms is None else list(facts.wheel_platforms),
         "record": None if record is None else sorted(e.path for e in facts.elves if e.path in record),
         "elves": [_encode_elf(e) for e in facts.elves],
@@ -107,6 +109,8 @@ def decode(data: dict[str, Any], path: str) -> WheelFacts | None:
             name=data["name"],
             version=data["version"],
             filename_platforms=tuple(data["filename_platforms"]),
+            python_tags=tuple(data["python_tags"]),
+            abi_tags=tuple(data["abi_tags"]),
             wheel_platforms=None if data["wheel_platforms"] is None else tuple(data["wheel_platforms"]),
             record=None if data["record"] is None else frozenset(data["record"]),
             elves=tuple(_decode_elf(e) for e in data["elves"]),

@@ -302,7 +302,10 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     pyfpe = sorted({s.name for s in elf.undefined if s.name in _PYFPE and s.function})
     if pyfpe:
         yield Violation(Check.PYTHON_ABI, PYFPE_SUBJECT, symbols=tuple(pyfpe), hint="an fpectl build (PEP 513)")
-    if elf.python_init.startswith("init"):
+    # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
+    # at all, promises an interpreter that lacks the UCS2 functions.
+    narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
+    if elf.python_init.startswith("init") and not narrow:
         ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
         if ucs2:
             yield Violation(Check.PYTHON_ABI, UCS2_SUBJECT, symbols=tuple(ucs2), hint="a narrow-unicode Python 2 build")

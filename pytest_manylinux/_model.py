@@ -146,6 +146,8 @@ class WheelFacts:
     name: str | None = None
     version: str | None = None
     filename_platforms: tuple[str, ...] = ()
+    python_tags: tuple[str, ...] = ()
+    abi_tags: tuple[str, ...] = ()
     wheel_platforms: tuple[str, ...] | None = None
     record: frozenset[str] | None = None
     elves: tuple[ElfFacts, ...] = ()

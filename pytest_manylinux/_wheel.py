@@ -81,6 +81,8 @@ class Metadata:
     filename_platforms: tuple[str, ...]
     wheel_platforms: tuple[str, ...] | None
     record: frozenset[str] | None
+    python_tags: tuple[str, ...] = ()
+    abi_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,8 @@ class InputReader:
         name: str | None = None
         version: str | None = None
         platforms: tuple[str, ...] = ()
+        pythons: tuple[str, ...] = ()
+        abis: tuple[str, ...] = ()
         if self.path.name.endswith(".whl"):  # also ".whl" itself, which has no suffix
             try:
                 dist, ver, _, tags = parse_wheel_filename(self.path.name)
@@ -287,6 +291,8 @@ class InputReader:
                 raise self.fail(f"file name is not a valid wheel name ({e})") from e
             name, version = str(dist), str(ver)
             platforms = tuple(sorted({t.platform for t in tags}))
+            pythons = tuple(sorted({t.interpreter for t in tags}))
+            abis = tuple(sorted({t.abi for t in tags}))
         dist_info = self._dist_info(name)
         wheel_platforms = None
         record = None
@@ -297,7 +303,7 @@ class InputReader:
             text = self._text(f"{dist_info}/RECORD")
             if text is not None:
                 record = self._record(text, f"{dist_info}/RECORD")
-        return Metadata(name, version, platforms, wheel_platforms, record)
+        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis)
 
     def _installed_metadata(self) -> Metadata:
         """An installed distribution keeps WHEEL (with its Tag lines) and RECORD."""
