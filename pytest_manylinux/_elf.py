@@ -494,28 +494,32 @@ class _Reader:
     def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:
         """How many ``.dynsym`` entries there are, as the loader would know it.
 
-        The hash tables come first: they lie near the start of the file, so a
-        member inflated lazily need not be inflated to its section headers at
-        the end. DT_HASH's nchain is exact, and so is DT_GNU_HASH's last chain
-        when any symbol is hashed; an executable that hashes nothing (ld then
-        sets symoffset to 1) falls back to the section header, when present and
-        plausible, and last to the gap between .dynsym and .dynstr.
+        The hash tables come first, in the loader's order (glibc's
+        _dl_setup_hash takes DT_GNU_HASH when present, else DT_HASH): they lie
+        near the start of the file, so a member inflated lazily need not be
+        inflated to its section headers at the end. DT_GNU_HASH's last chain
+        is exact when any symbol is hashed, and so is DT_HASH's nchain; an
+        executable that hashes nothing (ld then sets symoffset to 1) falls
+        back to the section header, when present and plausible, and last to
+        the gap between .dynsym and .dynstr.
         """
-        image, sym, word = self.image, self.layout.sym, self.layout.word
+        image, sym = self.image, self.layout.sym
         fallback = 0
-        try:
-            if _DT_HASH in tags:
-                off = self._offset(tags[_DT_HASH], "DT_HASH")
-                return int(word.unpack(image.read(off + 4, 4, "DT_HASH nchain"))[0])
-            if _DT_GNU_HASH in tags:
+        broken: InvalidELFError | None = None  # the next source may still answer
+        if _DT_GNU_HASH in tags:
+            try:
                 count, hashed = self._gnu_hash_count(self._offset(tags[_DT_GNU_HASH], "DT_GNU_HASH"))
+            except InvalidELFError as e:
+                broken = e
+            else:
                 if hashed:
                     return count
                 fallback = count
-        except InvalidELFError as e:
-            broken: InvalidELFError | None = e  # the section header may still answer
-        else:
-            broken = None
+        if _DT_HASH in tags:
+            try:
+                return self._sysv_hash_count(self._offset(tags[_DT_HASH], "DT_HASH"))
+            except InvalidELFError as e:
+                broken = broken or e
         for sh_type, sh_offset, sh_size, sh_entsize in self._section_headers():
             if sh_type == _SHT_DYNSYM and sh_offset == symtab:
                 if sh_entsize == sym.size and sh_offset + sh_size <= image.size:
@@ -527,6 +531,22 @@ class _Reader:
             # Linkers place .dynstr right after .dynsym; the last resort.
             return max(fallback, (tags[_DT_STRTAB] - tags[_DT_SYMTAB]) // sym.size)
         return fallback
+
+    def _sysv_hash_count(self, off: int) -> int:
+        """DT_HASH's nchain, which is the number of .dynsym entries (gABI "Hash Table").
+
+        Its words are Elf_Symndx, 4 bytes everywhere but on 64-bit s390 and
+        alpha, where they are 8 (glibc's bits/elfclass.h for those machines).
+        Reading 4 bytes there took nbucket's low half for nchain, which
+        emptied symbol lists or refused real s390x wheels (issue 9).
+        """
+        wide = self.h.elf_class == 64 and self.h.machine in ("EM_S390", "EM_ALPHA")
+        fmt = struct.Struct(self.layout.word.format[0] + ("QQ" if wide else "II"))
+        nbucket, nchain = fmt.unpack(self.image.read(off, fmt.size, "DT_HASH header"))
+        # The loader reads every bucket and chain word: a table the file
+        # cannot hold is a truncated file.
+        self.image.check(off, (2 + nbucket + nchain) * (fmt.size // 2), "DT_HASH table")
+        return int(nchain)
 
     def _section_headers(self) -> Iterator[tuple[int, int, int, int]]:
         h, shdr = self.h, self.layout.shdr
