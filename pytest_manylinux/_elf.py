@@ -10,29 +10,34 @@ hide anything), and decoded in bulk with :mod:`struct`: one pass over
 most of auditwheel's time on large libraries.
 
 Every read is bounds-checked and every loop is bounded by the size of its
-table, so hostile input ends in :class:`InvalidELFError`, never a hang.
+table, so hostile input ends in :class:`InvalidELFError`, never a hang; the
+counts a small file can claim (symbols, version needs, DT_NEEDED) are bounded
+by a :class:`WorkBudget` too, so the work stays proportional to real wheels.
 
 References: System V gABI (ELF header, program headers, dynamic section),
-the LSB "Symbol Versioning" chapter (verneed/versym), and the x86-64 psABI
-(GNU property notes, ISA levels).
+the LSB "Symbol Versioning" chapter (verneed/versym), the x86-64 psABI
+(GNU property notes, ISA levels, relocation types) and glibc's loader
+(``elf/dl-load.c``, ``elf/get-dynamic-info.h``, ``sysdeps/*/dl-machine.h``).
 """
 
 from __future__ import annotations
 
 import functools
 import struct
+import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from elftools.elf import enums
 
 from ._errors import InvalidELFError
 from ._model import ELF_MAGIC, ByteSource, ElfFacts, SymbolRef, VersionNeed
+from ._wheel import Limits
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ELF_MAGIC", "read_facts"]
+__all__ = ["ELF_MAGIC", "ElfLimits", "WorkBudget", "read_facts"]
 
 
 # Program header types and flags (gABI), GNU extensions.
@@ -41,8 +46,10 @@ _PT_GNU_STACK, _PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
 _PF_X = 0x1
 
 # Dynamic tags (gABI + GNU).
-_DT_NULL, _DT_NEEDED, _DT_HASH, _DT_STRTAB, _DT_SYMTAB = 0, 1, 4, 5, 6
-_DT_STRSZ, _DT_SYMENT, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = 10, 11, 14, 15, 29
+_DT_NULL, _DT_NEEDED, _DT_PLTRELSZ, _DT_HASH, _DT_STRTAB, _DT_SYMTAB = 0, 1, 2, 4, 5, 6
+_DT_RELA, _DT_RELASZ, _DT_RELAENT, _DT_STRSZ, _DT_SYMENT = 7, 8, 9, 10, 11
+_DT_SONAME, _DT_RPATH, _DT_REL, _DT_RELENT, _DT_PLTREL, _DT_JMPREL = 14, 15, 17, 19, 20, 23
+_DT_RUNPATH, _DT_RELR, _DT_RELRENT = 29, 36, 37
 _DT_GNU_HASH, _DT_VERSYM, _DT_VERNEED, _DT_VERNEEDNUM = (
     0x6FFFFEF5,
     0x6FFFFFF0,
@@ -81,7 +88,59 @@ _ARCHES = {
 _MAX_STRING = 1 << 20  # C++ template names can run to tens of KiB; the table bounds it anyway
 _MAX_PATH = 4096  # PATH_MAX: the kernel reads no longer PT_INTERP
 _MAX_DYNAMIC_BYTES = 1 << 20
-_MAX_VERNEED_ENTRIES = 1 << 16
+_MAX_VERNEED_ENTRIES = 1 << 16  # an absurd DT_VERNEEDNUM; ld.so follows vn_next and ignores it
+
+
+class ElfLimits(Protocol):
+    """The counts an input may ask of the reader; ``_wheel.Limits`` has them."""
+
+    @property
+    def max_version_needs(self) -> int: ...
+
+    @property
+    def max_symbols(self) -> int: ...
+
+    @property
+    def max_undefined(self) -> int: ...
+
+    @property
+    def max_needed(self) -> int: ...
+
+    @property
+    def max_work(self) -> int: ...
+
+
+#: Work units of one entry decoded, named and kept in the facts (a version
+#: need, a DT_NEEDED entry, a distinct undefined symbol): about what scanning
+#: 20 .dynsym entries costs in time, and they stay in memory.
+_KEPT = 20
+
+
+class WorkBudget:
+    """The work one input may cost, shared by all its ELF files (issue 9).
+
+    A 908 KB wheel could ask for a 16.7 M-entry version-needs chain and take
+    34 s; per-file limits stop one file, this stops many files adding up.
+    Each .dynsym entry scanned costs one unit, each entry kept in the facts
+    :data:`_KEPT`; threads reading members of one input share one budget.
+    """
+
+    def __init__(self, limits: ElfLimits | None = None) -> None:
+        self.limits: ElfLimits = limits if limits is not None else Limits()
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    def spend(self, units: int, image: _Image, what: str) -> None:
+        """Count ``units`` of work, or fail once the input's total passes the limit."""
+        with self._lock:
+            self._spent += units
+            spent = self._spent
+        if spent > self.limits.max_work:
+            msg = (
+                f"{what} bring the work of reading this input's ELF files to {spent} units,"
+                f" over the limit of {self.limits.max_work}"
+            )
+            raise image.fail(msg)
 
 
 class _Layout:
@@ -199,18 +258,20 @@ class _StrTab:
         return found
 
 
-def read_facts(stream: ByteSource, path: str) -> ElfFacts:
+def read_facts(stream: ByteSource, path: str, budget: WorkBudget | None = None) -> ElfFacts:
     """Read the facts of one ELF file from a seekable binary stream.
 
     ``path`` names the file in messages and in the facts (for a wheel member,
-    the member name). Raises :class:`InvalidELFError` for anything malformed.
+    the member name). ``budget`` is shared by the ELF files of one input
+    (default: a fresh one with default limits). Raises
+    :class:`InvalidELFError` for anything malformed or absurd.
     """
     image = _Image(stream, path)
     if image.size < 16 or image.read(0, 4, "ELF magic") != ELF_MAGIC:
         raise image.fail("not an ELF file (bad magic or too short)")
     header = _parse_header(stream, image)
     try:
-        return _Reader(image, header).facts()
+        return _Reader(image, header, budget or WorkBudget()).facts()
     except (struct.error, OverflowError, MemoryError) as e:
         raise image.fail(f"malformed tables ({e})") from e
 
@@ -288,9 +349,11 @@ def _parse_header(stream: ByteSource, image: _Image) -> _Header:
 class _Reader:
     """One pass over one file's program headers and dynamic tables."""
 
-    def __init__(self, image: _Image, header: _Header) -> None:
+    def __init__(self, image: _Image, header: _Header, budget: WorkBudget) -> None:
         self.image = image
         self.h = header
+        self.budget = budget
+        self.limits = budget.limits
         self.layout = _Layout(header.elf_class, header.little)
         self.loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
 
@@ -298,8 +361,10 @@ class _Reader:
         h = self.h
         arch, arch_problem = _arch(h.machine, h.elf_class, h.little, h.flags)
         phdrs = list(self._program_headers())
-        self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size in phdrs if ptype == _PT_LOAD]
-        for _, off, size in self.loads:
+        self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size, _ in phdrs if ptype == _PT_LOAD]
+        for ptype, _, off, _, size, _ in phdrs:
+            if ptype != _PT_LOAD:
+                continue
             # A segment the file cannot fill is a truncated file: the loader would
             # map pages past EOF and fault on first touch.
             if size:
@@ -308,7 +373,7 @@ class _Reader:
         dynamic: tuple[int, int] | None = None
         exec_stack: bool | None = None
         notes: list[tuple[int, int]] = []
-        for ptype, pflags, off, _, size in phdrs:
+        for ptype, pflags, off, _, size, _ in phdrs:
             if ptype == _PT_INTERP and interpreter is None:
                 raw = self.image.read(off, min(size, _MAX_PATH), "PT_INTERP")
                 interpreter = raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
@@ -340,8 +405,8 @@ class _Reader:
 
     # -- program headers ---------------------------------------------------
 
-    def _program_headers(self) -> Iterator[tuple[int, int, int, int, int]]:
-        """(type, flags, offset, vaddr, filesz) of each program header."""
+    def _program_headers(self) -> Iterator[tuple[int, int, int, int, int, int]]:
+        """(type, flags, offset, vaddr, filesz, align) of each program header."""
         h, phdr = self.h, self.layout.phdr
         if h.phnum == 0 or h.phoff == 0:
             return
@@ -351,7 +416,7 @@ class _Reader:
         t, f, o, v, s = self.layout.ph_idx
         for i in range(h.phnum):
             entry = phdr.unpack_from(table, i * h.phentsize)
-            yield entry[t], entry[f], entry[o], entry[v], entry[s]
+            yield entry[t], entry[f], entry[o], entry[v], entry[s], entry[7]
 
     def _offset(self, vaddr: int, what: str) -> int:
         """Map a virtual address to a file offset through the PT_LOAD segments."""
@@ -420,6 +485,10 @@ class _Reader:
                 needed_offsets.append(d_val)
             else:
                 tags.setdefault(d_tag, d_val)
+        if len(needed_offsets) > self.limits.max_needed:
+            # 65,000 copies of one name made a 2.8 KB wheel print 65,006 lines.
+            raise image.fail(f"{len(needed_offsets)} DT_NEEDED entries, over the limit of {self.limits.max_needed}")
+        self.budget.spend(_KEPT * len(needed_offsets), image, "DT_NEEDED entries")
         if _DT_STRTAB not in tags:
             if needed_offsets:
                 raise image.fail("PT_DYNAMIC has DT_NEEDED but no DT_STRTAB")
@@ -441,7 +510,8 @@ class _Reader:
         return replace(
             facts,
             has_dynamic=True,
-            needed=tuple(strtab.cstr(o, "DT_NEEDED") for o in needed_offsets),
+            # ld.so maps a name once, however often DT_NEEDED repeats it.
+            needed=tuple(dict.fromkeys(strtab.cstr(o, "DT_NEEDED") for o in dict.fromkeys(needed_offsets))),
             soname=text(_DT_SONAME),
             rpath=path_list(_DT_RPATH),
             runpath=path_list(_DT_RUNPATH),
@@ -456,7 +526,7 @@ class _Reader:
         The walk follows ``vn_next``/``vna_next`` but is bounded by DT_VERNEEDNUM,
         by each ``vn_cnt`` and by a visited set, so a cycle cannot hang it (the
         offsets are unsigned, so a cycle shows up as a revisit or as a wrap past
-        the end of the file).
+        the end of the file), and by ``max_version_needs`` Elf_Vernaux entries.
         """
         if _DT_VERNEED not in tags:
             return {}
@@ -464,13 +534,18 @@ class _Reader:
         count = tags.get(_DT_VERNEEDNUM, 0)
         if count > _MAX_VERNEED_ENTRIES:
             raise image.fail(f"DT_VERNEEDNUM claims {count} entries")
+        limit = self.limits.max_version_needs
         pos = self._offset(tags[_DT_VERNEED], "DT_VERNEED")
         seen: set[int] = set()
         out: dict[int, tuple[VersionNeed, str]] = {}
+        read = 0
         for _ in range(count):
             if pos in seen:
                 raise image.fail(f"the version-needs chain revisits offset {pos:#x} (vn_next loops or overlaps)")
             seen.add(pos)
+            read += 1  # Elf_Verneed entries count too: each one is read, with its file name
+            if read > limit:
+                raise image.fail(f"more than {limit} version-need entries, over the limit")
             _, cnt, vn_file, vn_aux, vn_next = vn.unpack(image.read(pos, vn.size, "Elf_Verneed"))
             library = strtab.cstr(vn_file, "vn_file")
             aux = pos + vn_aux
@@ -480,6 +555,9 @@ class _Reader:
                         f"the version-needs chain revisits offset {aux:#x} (vn_aux/vna_next loops or overlaps)"
                     )
                 seen.add(aux)
+                read += 1
+                if read > limit:
+                    raise image.fail(f"more than {limit} version-need entries, over the limit")
                 _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
                 need = VersionNeed(library, strtab.cstr(name, "vna_name"), bool(flags & _VER_FLG_WEAK))
                 out[other & ~_VERSYM_HIDDEN] = (need, library)
@@ -489,6 +567,7 @@ class _Reader:
             if vn_next == 0:
                 break
             pos += vn_next
+        self.budget.spend(_KEPT * read, image, "version needs")
         return out
 
     def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:
@@ -597,7 +676,9 @@ class _Reader:
         ``.dynsym`` and ``.gnu.version`` are decoded in bulk, a block of entries
         at a time so memory stays flat on huge libraries; names are only read
         for undefined symbols and for the few defined ones that can be an init
-        function (found by a search in ``.dynstr`` first).
+        function (found by a search in ``.dynstr`` first). Identical undefined
+        entries are one import to the loader and are kept once, so memory
+        follows the distinct symbols, not a hostile table's length.
         """
         if _DT_SYMTAB not in tags:
             return (), None
@@ -611,33 +692,39 @@ class _Reader:
         count = self._symbol_count(tags, symtab)
         if count <= 0:
             return (), None
+        if count > self.limits.max_symbols:
+            raise image.fail(f".dynsym claims {count} symbols, over the limit of {self.limits.max_symbols}")
         image.check(symtab, count * sym.size, f".dynsym of {count} symbols")
+        self.budget.spend(count, image, f"{count} symbols")
         versym = self._offset(tags[_DT_VERSYM], "DT_VERSYM") if _DT_VERSYM in tags else None
         if versym is not None:
             image.check(versym, 2 * count, f"DT_VERSYM table of {count} entries")
         init_offsets = _init_name_offsets(strtab, image.path)
-        wanted: list[tuple[int, int, int]] = []  # (st_name, st_info, version index) of undefined symbols
+        wanted: dict[tuple[int, int, int], None] = {}  # (st_name, st_info, version index) of undefined symbols
         python_init: str | None = None
         for st_name, st_info, st_shndx, ndx in self._symbol_entries(symtab, versym, count):
             if st_shndx != 0:
                 if python_init is None and st_name in init_offsets and st_info & 0xF == _STT_FUNC:
                     python_init = strtab.cstr(st_name, "symbol")
             elif st_name:
-                wanted.append((st_name, st_info, ndx))
+                wanted[st_name, st_info, ndx] = None
+                if len(wanted) > self.limits.max_undefined:
+                    limit = self.limits.max_undefined
+                    raise image.fail(f"more than {limit} distinct undefined symbols, over the limit")
+        self.budget.spend(_KEPT * len(wanted), image, "undefined symbols")
         # Names in table order, so the page cache reads .dynstr front to back.
         names = {o: strtab.cstr(o, "symbol") for o in sorted({w[0] for w in wanted})}
-        undefined = []
+        undefined: dict[SymbolRef, None] = {}  # two names at different offsets can still be equal
         for st_name, st_info, ndx in wanted:
             need = needs.get(ndx)
-            undefined.append(
-                SymbolRef(
-                    name=names[st_name],
-                    version=need[0].version if need else None,
-                    library=need[1] if need else None,
-                    weak=st_info >> 4 == _STB_WEAK,
-                    function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
-                )
+            ref = SymbolRef(
+                name=names[st_name],
+                version=need[0].version if need else None,
+                library=need[1] if need else None,
+                weak=st_info >> 4 == _STB_WEAK,
+                function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
             )
+            undefined[ref] = None
         return tuple(undefined), python_init
 
     def _symbol_entries(self, symtab: int, versym: int | None, count: int) -> Iterator[tuple[int, int, int, int]]:

@@ -185,8 +185,22 @@ _EHDR: dict[int, _Layout] = {
     },
 }
 _PHDR: dict[int, _Layout] = {
-    32: {"p_type": (0, "I"), "p_offset": (4, "I"), "p_vaddr": (8, "I"), "p_filesz": (16, "I")},
-    64: {"p_type": (0, "I"), "p_offset": (8, "Q"), "p_vaddr": (16, "Q"), "p_filesz": (32, "Q")},
+    32: {
+        "p_type": (0, "I"),
+        "p_offset": (4, "I"),
+        "p_vaddr": (8, "I"),
+        "p_filesz": (16, "I"),
+        "p_memsz": (20, "I"),
+        "p_align": (28, "I"),
+    },
+    64: {
+        "p_type": (0, "I"),
+        "p_offset": (8, "Q"),
+        "p_vaddr": (16, "Q"),
+        "p_filesz": (32, "Q"),
+        "p_memsz": (40, "Q"),
+        "p_align": (48, "Q"),
+    },
 }
 _SHDR: dict[int, _Layout] = {
     32: {
@@ -205,9 +219,11 @@ _SHDR: dict[int, _Layout] = {
     },
 }
 EI_CLASS, EI_DATA = 4, 5
+EM_S390 = 22
 PT_NULL, PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 0, 1, 2, 3, 4
 PT_GNU_PROPERTY = 0x6474E553
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG = 0, 1, 5, 6, 10, 11, 21
+DT_HASH, DT_RELA, DT_RELAENT, DT_PLTREL, DT_JMPREL = 4, 7, 9, 20, 23
 DT_GNU_HASH, DT_VERSYM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x6FFFFFFF
 UNMAPPED = 0x7EAD0000  # an address no fixture loads anything at
 
@@ -669,7 +685,13 @@ if TYPE_CHECKING:
     Offset = Callable[[ElfMap], int]
 
 
+#: Committed cross-architecture binaries (tests/data/cross), named ``cross:FILE``.
+CROSS_DIR = Path(__file__).resolve().parent / "data" / "cross"
+
+
 def _fixture(fx: Fixtures, name: str) -> Path:
+    if name.startswith("cross:"):
+        return CROSS_DIR / name.removeprefix("cross:")
     path: object = getattr(fx, name)
     if path is None:
         raise Unavailable(f"fixture {name} was not built on this machine")
@@ -842,6 +864,99 @@ def _table_at_eof(tag: int) -> Recipe:
         last = max((s for s in m.segments if s.type == PT_LOAD), key=lambda s: s.offset + s.filesz)
         data = patch(m.data, (m.dyn(tag).value_f, last.vaddr + last.filesz - 2))
         return data[: last.offset + last.filesz]
+
+    return recipe
+
+
+def append_loaded(m: ElfMap, blob: bytes) -> tuple[bytes, int, int]:
+    """Append ``blob`` and stretch the last PT_LOAD over it, as a linker would place a table.
+
+    Returns the bytes, the blob's file offset and its virtual address, so
+    dynamic tags can point at it the way the loader finds tables.
+    """
+    last = max((s for s in m.segments if s.type == PT_LOAD), key=lambda s: s.offset + s.filesz)
+    at = (m.size + 15) & ~15
+    data = m.data + bytes(at - m.size) + blob
+    grown = len(data) - last.offset
+    return patch(data, (last.f["p_filesz"], grown), (last.f["p_memsz"], grown)), at, last.vaddr + at - last.offset
+
+
+def _dyn_entry(m: ElfMap, tag: int, value: int) -> bytes:
+    return struct.pack(m.endian + m.word * 2, tag, value)
+
+
+def _replace_dynamic(m: ElfMap, entries: Sequence[tuple[int, int]]) -> bytes:
+    """A new dynamic array (``entries`` then DT_NULL) appended and pointed at by PT_DYNAMIC."""
+    blob = b"".join(_dyn_entry(m, tag, value) for tag, value in [*entries, (DT_NULL, 0)])
+    data, at, vaddr = append_loaded(m, blob)
+    dyn = ElfMap(data).segment(PT_DYNAMIC)
+    return patch(data, (dyn.f["p_offset"], at), (dyn.f["p_vaddr"], vaddr), (dyn.f["p_filesz"], len(blob)))
+
+
+def repeat_needed(times: int) -> Recipe:
+    """The first DT_NEEDED ``times`` times (a 2.8 KB wheel printed 65,006 lines, issue 9)."""
+
+    def recipe(m: ElfMap) -> bytes:
+        entries = [(d.tag, d.value) for d in m.dynamic if d.tag != DT_NULL]
+        first = m.dyn(DT_NEEDED)
+        return _replace_dynamic(m, [(DT_NEEDED, first.value)] * (times - 1) + entries)
+
+    return recipe
+
+
+def flood_version_needs(count: int) -> Recipe:
+    """The first Elf_Verneed chained to ``count`` (at most 0xFFFF) copies of its first Elf_Vernaux."""
+
+    def recipe(m: ElfMap) -> bytes:
+        need = m.verneeds[0]
+        first = need.aux[0]
+        name = first["vna_name"].get(m.data)
+        fmt = m.endian + "IHHII"  # vna_hash, vna_flags, vna_other, vna_name, vna_next
+        blob = b"".join(struct.pack(fmt, 0, 0, 2, name, 16 if i < count - 1 else 0) for i in range(count))
+        data, at, _ = append_loaded(m, blob)
+        return patch(data, (need.f["vn_cnt"], count), (need.f["vn_aux"], at - need.offset))
+
+    return recipe
+
+
+def flood_symbols(count: int, *, distinct: bool) -> Recipe:
+    """A .dynsym of ``count`` undefined functions, counted by a new DT_HASH.
+
+    With ``distinct`` every symbol gets its own name in a new .dynstr (the
+    costly case: nothing to share); otherwise they all import the file's
+    first DT_NEEDED name's neighbour, one string. .gnu.version is dropped so
+    the table stands alone.
+    """
+
+    def recipe(m: ElfMap) -> bytes:
+        strtab_at, strsz = m.dynstr()
+        strings = bytearray(m.data[strtab_at : strtab_at + strsz])
+        if distinct:
+            offsets = []
+            for i in range(count):
+                offsets.append(len(strings))
+                strings += b"f%x\0" % i
+        else:
+            offsets = [len(strings)] * count
+            strings += b"flooded\0"
+        sym = struct.Struct(m.endian + ("IBBHQQ" if m.bits == 64 else "IIIBBH"))
+        info, first = 0x12, bytes(sym.size)  # STB_GLOBAL | STT_FUNC; entry 0 is STN_UNDEF
+        if m.bits == 64:
+            table = first + b"".join(sym.pack(o, info, 0, 0, 0, 0) for o in offsets[1:])
+        else:
+            table = first + b"".join(sym.pack(o, 0, 0, info, 0, 0) for o in offsets[1:])
+        # Elf_Symndx is 8 bytes on 64-bit s390 (EM_S390 = 22), 4 elsewhere.
+        wide = m.bits == 64 and m.header["e_machine"].get(m.data) == EM_S390
+        word = struct.Struct(m.endian + ("Q" if wide else "I"))
+        hashes = word.pack(1) + word.pack(count) + bytes(word.size * (count + 1))  # nbucket 1, nchain count
+        blob = bytes(strings) + bytes(-len(strings) % 16)
+        data, _, vaddr = append_loaded(m, blob + hashes + bytes(-len(hashes) % 16) + table)
+        hash_vaddr = vaddr + len(blob)
+        table_vaddr = hash_vaddr + len(hashes) + (-len(hashes) % 16)
+        moved = {DT_STRTAB: vaddr, DT_STRSZ: len(strings), DT_SYMTAB: table_vaddr}
+        dropped = (DT_NULL, DT_HASH, DT_GNU_HASH, DT_VERSYM)
+        entries = [(d.tag, moved.get(d.tag, d.value)) for d in ElfMap(data).dynamic if d.tag not in dropped]
+        return _replace_dynamic(ElfMap(data), [(DT_HASH, hash_vaddr), *entries])
 
     return recipe
 
@@ -1123,6 +1238,18 @@ def _dynamic_cases(fx: str) -> list[Case]:
     ]
 
 
+def _absurd_cases(fx: str) -> list[Case]:
+    """Counts far past any real file, in a small file (issue 9)."""
+    a = "elf: absurd tables"
+    return [
+        _same(a, fx, "dt_needed-repeated-3-times", repeat_needed(3)),
+        _error(a, fx, "dt_needed-repeated-past-the-limit", repeat_needed(1001), "DT_NEEDED entries"),
+        _error(a, fx, "dt_needed-repeated-65000-times", repeat_needed(65000), "DT_NEEDED entries"),
+        _error(a, fx, "version-needs-past-the-limit", flood_version_needs(10_001), "version-need entries"),
+        _error(a, fx, "symbols-past-the-limit", flood_symbols(1_000_001, distinct=False), "symbols"),
+    ]
+
+
 def _version_cases(fx: str) -> list[Case]:
     c = "elf: symbol versions"
     return [
@@ -1181,21 +1308,13 @@ def _elf_cases() -> list[Case]:
     for fx in ("ext_2_14", "ext_libm"):
         out += _version_cases(fx)
     out += _chain_cases("ext_libm")
-    out += _note_cases("ext_isa_v3", holds_isa=True) + _note_cases("ext_2_14", holds_isa=False)
-    c = "elf: notes"
-    out += [
-        _error(c, "ext_isa_v3", "gnu-property-datasz-huge", _gnu_property_size, "property"),
-        # 32-bit x86 has no ISA levels: its notes are never read.
-        _same(c, "ext_i686", "note-namesz-huge-unread", _note(0, 0xFFFFFFFF)),
-    ]
-    c = "elf: program headers"
-    out += [
-        _error(c, "exe_glibc", "pt_interp-offset-eof", _ph(PT_INTERP, "p_offset", _size), "PT_INTERP"),
-        _same(c, "exe_glibc", "pt_interp-filesz-huge", _ph(PT_INTERP, "p_filesz", 0x7FFFFFFF)),
-        _audit(c, "exe_glibc", "pt_interp-filesz-zero", _ph(PT_INTERP, "p_filesz", 0)),
-        _audit(c, "exe_glibc", "pt_interp-without-nul", _interp_without_nul),
-        _error(c, "exe_static", "pt_load-filesz-past-eof", _ph(PT_LOAD, "p_filesz", _twice_size), "PT_LOAD"),
-    ]
+    for fx in ("ext_2_14", "ext_i686", "cross:crossmod-s390x.so"):
+        out += _absurd_cases(fx)
+    # Big-endian: the same recipes on s390x, whose DT_HASH words are 8 bytes.
+    # (_dynamic_cases break DT_GNU_HASH expecting no other hash table: sysv only.)
+    out += _segment_cases("cross:crossmod-s390x.so") + _version_cases("cross:crossmod-s390x.so")
+    fx = "cross:crossmod-s390x-sysv.so"
+    out += _segment_cases(fx) + _dynamic_cases(fx) + _version_cases(fx) + _absurd_cases(fx)
     return out
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hostile import ElfMap, flood_symbols, repeat_needed
 
-from pytest_manylinux._elf import read_facts
+from pytest_manylinux._elf import WorkBudget, read_facts
 from pytest_manylinux._errors import InvalidELFError
+from pytest_manylinux._wheel import Limits
 
 if TYPE_CHECKING:
     from builders import Fixtures
@@ -219,3 +221,51 @@ def test_s390x_dt_hash_words_are_eight_bytes() -> None:
     assert facts.symbols_by_version()["GLIBC_2.17"] == ("clock_gettime",)
     both = facts_of(CROSS_DIR / "crossmod-s390x.so")
     assert {(s.name, s.version) for s in facts.undefined} == {(s.name, s.version) for s in both.undefined}
+
+
+# -- limits and the work budget (issue 9) --------------------------------------
+
+
+def _limited(**limits: int) -> WorkBudget:
+    return WorkBudget(Limits(**limits))
+
+
+def test_each_count_is_limited_per_file() -> None:
+    path = CROSS_DIR / "crossmod-x86_64.so"
+    facts = facts_of(path)
+    symbols = int(re.search(r"'\.dynsym' contains (\d+) entries", readelf("--dyn-syms", path)).group(1))  # type: ignore[union-attr]
+    entries = len(facts.version_needs) + len({n.library for n in facts.version_needs})
+    ok = _limited(max_symbols=symbols, max_needed=len(facts.needed), max_version_needs=entries)
+    with path.open("rb") as f:
+        assert read_facts(f, path.name, ok) == facts
+    for limits, problem in (
+        ({"max_symbols": symbols - 1}, f".dynsym claims {symbols} symbols, over the limit of {symbols - 1}"),
+        ({"max_needed": 1}, "2 DT_NEEDED entries, over the limit of 1"),
+        ({"max_version_needs": entries - 1}, f"more than {entries - 1} version-need entries, over the limit"),
+    ):
+        with path.open("rb") as f, pytest.raises(InvalidELFError) as info:
+            read_facts(f, path.name, _limited(**limits))
+        assert str(info.value) == f"{path.name}: invalid ELF: {problem}"
+
+
+def test_work_budget_is_shared_by_the_files_of_one_input() -> None:
+    paths = [CROSS_DIR / "crossmod-x86_64.so", CROSS_DIR / "crossmod-aarch64.so"]
+    one = _limited()
+    for path in paths:
+        with path.open("rb") as f:
+            read_facts(f, path.name, one)
+    spent = one._spent  # what two real files cost
+    budget = _limited(max_work=spent - 1)
+    with paths[0].open("rb") as f:
+        read_facts(f, paths[0].name, budget)
+    with paths[1].open("rb") as f, pytest.raises(InvalidELFError, match=f"over the limit of {spent - 1}$"):
+        read_facts(f, paths[1].name, budget)
+
+
+def test_repeated_needed_and_symbols_are_kept_once(fx: Fixtures) -> None:
+    data = fx.ext_libm.read_bytes()
+    m = ElfMap(data)
+    facts = read_facts(io.BytesIO(repeat_needed(50)(m)), fx.ext_libm.name)
+    assert facts.needed == facts_of(fx.ext_libm).needed == tuple(readelf_needed(fx.ext_libm))
+    flooded = read_facts(io.BytesIO(flood_symbols(5000, distinct=False)(m)), fx.ext_libm.name)
+    assert [s.name for s in flooded.undefined] == ["flooded"]
