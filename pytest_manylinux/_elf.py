@@ -13,6 +13,9 @@ Every read is bounds-checked and every loop is bounded by the size of its
 table, so hostile input ends in :class:`InvalidELFError`, never a hang; the
 counts a small file can claim (symbols, version needs, DT_NEEDED) are bounded
 by a :class:`WorkBudget` too, so the work stays proportional to real wheels.
+What ld.so itself refuses to map or relocate (misaligned PT_LOAD segments,
+wrong relocation entry sizes, relocation types the machine does not know) is
+refused here too, since the library cannot load anywhere.
 
 References: System V gABI (ELF header, program headers, dynamic section),
 the LSB "Symbol Versioning" chapter (verneed/versym), the x86-64 psABI
@@ -22,8 +25,10 @@ the LSB "Symbol Versioning" chapter (verneed/versym), the x86-64 psABI
 
 from __future__ import annotations
 
+import array
 import functools
 import struct
+import sys
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -89,6 +94,30 @@ _MAX_STRING = 1 << 20  # C++ template names can run to tens of KiB; the table bo
 _MAX_PATH = 4096  # PATH_MAX: the kernel reads no longer PT_INTERP
 _MAX_DYNAMIC_BYTES = 1 << 20
 _MAX_VERNEED_ENTRIES = 1 << 16  # an absurd DT_VERNEEDNUM; ld.so follows vn_next and ignores it
+
+#: The smallest page size of any Linux architecture. glibc checks PT_LOAD
+#: against the running page size (4 KiB or more), so what fails against
+#: 4 KiB fails on every host.
+_MIN_PAGE = 4096
+
+# glibc's elf/get-dynamic-info.h asserts the relocation entry sizes. Machines
+# whose dl-machine.h sets ELF_MACHINE_NO_REL only process (and check) RELA;
+# i386 and ARM take both (ELF_MACHINE_NO_RELA is only set for rtld's bootstrap).
+_RELA_ONLY = frozenset({"EM_X86_64", "EM_AARCH64", "EM_PPC64", "EM_S390", "EM_RISCV", "EM_LOONGARCH"})
+_REL_AND_RELA = frozenset({"EM_386", "EM_ARM"})
+
+#: Relocation types glibc's elf_machine_rela accepts, per machine and class;
+#: any other one ends in _dl_reloc_bad_type ("unexpected reloc type"), a
+#: fatal error at load. Only machines whose list was read from glibc's
+#: sysdeps/<machine>/dl-machine.h are checked.
+_KNOWN_RELOCATIONS: dict[tuple[str, int], frozenset[int]] = {
+    # x86-64 psABI numbers: NONE 0, 64 1, PC32 2, COPY 5, GLOB_DAT 6,
+    # JUMP_SLOT 7, RELATIVE 8, 32 10, DTPMOD64 16, DTPOFF64 17, TPOFF64 18,
+    # SIZE32 32, SIZE64 33, TLSDESC 36, IRELATIVE 37, RELATIVE64 38.
+    ("EM_X86_64", 64): frozenset({0, 1, 2, 5, 6, 7, 8, 10, 16, 17, 18, 32, 33, 36, 37, 38}),
+}
+#: Relocation entries read at once: 64 Ki entries is 1.5 MiB of Elf64_Rela.
+_RELOCATION_BLOCK = 1 << 16
 
 
 class ElfLimits(Protocol):
@@ -264,7 +293,7 @@ def read_facts(stream: ByteSource, path: str, budget: WorkBudget | None = None) 
     ``path`` names the file in messages and in the facts (for a wheel member,
     the member name). ``budget`` is shared by the ELF files of one input
     (default: a fresh one with default limits). Raises
-    :class:`InvalidELFError` for anything malformed or absurd.
+    :class:`InvalidELFError` for anything malformed, absurd or refused by ld.so.
     """
     image = _Image(stream, path)
     if image.size < 16 or image.read(0, 4, "ELF magic") != ELF_MAGIC:
@@ -362,13 +391,15 @@ class _Reader:
         arch, arch_problem = _arch(h.machine, h.elf_class, h.little, h.flags)
         phdrs = list(self._program_headers())
         self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size, _ in phdrs if ptype == _PT_LOAD]
-        for ptype, _, off, _, size, _ in phdrs:
+        runs_alone = any(ptype == _PT_INTERP for ptype, *_ in phdrs)
+        for ptype, _, off, vaddr, size, align in phdrs:
             if ptype != _PT_LOAD:
                 continue
             # A segment the file cannot fill is a truncated file: the loader would
             # map pages past EOF and fault on first touch.
             if size:
                 self.image.check(off, size, "PT_LOAD segment")
+            self._check_alignment(off, vaddr, align, loaded_by_ld_so=not runs_alone)
         interpreter = None
         dynamic: tuple[int, int] | None = None
         exec_stack: bool | None = None
@@ -402,6 +433,31 @@ class _Reader:
             exec_stack=exec_stack,
         )
         return facts if dynamic is None else self._dynamic(facts, *dynamic)
+
+    def _check_alignment(self, offset: int, vaddr: int, align: int, *, loaded_by_ld_so: bool) -> None:
+        """Refuse a PT_LOAD segment that cannot be mapped, as glibc's dl-load.c does.
+
+        ``mmap`` maps whole pages, so a segment's address and file offset must
+        agree modulo the page size ("ELF load command address/offset not
+        page-aligned"); the kernel's binfmt_elf needs that of executables too.
+        ld.so also wants p_align to be a multiple of the page size ("alignment
+        not page-aligned") and the address and offset to agree modulo p_align
+        ("address/offset not properly aligned"); those two are checked only for
+        files ld.so maps itself (no PT_INTERP), since the kernel, which starts
+        executables, does not look at p_align that way.
+        """
+        wrap = (1 << self.h.elf_class) - 1  # Elf_Addr arithmetic is unsigned
+        delta = (vaddr - offset) & wrap
+        if delta % _MIN_PAGE:
+            msg = f"PT_LOAD at offset {offset:#x} maps to {vaddr:#x}, not congruent modulo the page size"
+            raise self.image.fail(msg + "; ld.so refuses it")
+        if not loaded_by_ld_so:
+            return
+        if align % _MIN_PAGE:
+            raise self.image.fail(f"PT_LOAD p_align {align:#x} is not a multiple of the page size; ld.so refuses it")
+        if delta & ((align - 1) & wrap):
+            msg = f"PT_LOAD p_vaddr {vaddr:#x} and p_offset {offset:#x} differ modulo p_align {align:#x}"
+            raise self.image.fail(msg + "; ld.so refuses it")
 
     # -- program headers ---------------------------------------------------
 
@@ -489,6 +545,7 @@ class _Reader:
             # 65,000 copies of one name made a 2.8 KB wheel print 65,006 lines.
             raise image.fail(f"{len(needed_offsets)} DT_NEEDED entries, over the limit of {self.limits.max_needed}")
         self.budget.spend(_KEPT * len(needed_offsets), image, "DT_NEEDED entries")
+        self._check_relocations(tags)
         if _DT_STRTAB not in tags:
             if needed_offsets:
                 raise image.fail("PT_DYNAMIC has DT_NEEDED but no DT_STRTAB")
@@ -519,6 +576,70 @@ class _Reader:
             undefined=undefined,
             python_init=python_init,
         )
+
+    def _check_relocations(self, tags: dict[int, int]) -> None:
+        """Refuse relocation tables that ld.so refuses when it loads the file.
+
+        glibc's elf/get-dynamic-info.h asserts DT_RELAENT/DT_RELENT/DT_RELRENT
+        against the entry sizes and DT_PLTREL against the kinds the machine
+        processes (a DT_RELA without DT_RELAENT is even dereferenced as NULL);
+        dl-machine.h's elf_machine_rela ends any relocation type it does not
+        know in _dl_reloc_bad_type, a fatal error. Python loads extensions
+        with RTLD_NOW, so PLT relocations go through the same switch.
+        """
+        h, image = self.h, self.image
+        word = h.elf_class // 8
+        if h.machine in _RELA_ONLY:
+            tables = {_DT_RELA: ("DT_RELA", _DT_RELAENT, 3 * word)}
+        elif h.machine in _REL_AND_RELA:
+            tables = {_DT_RELA: ("DT_RELA", _DT_RELAENT, 3 * word), _DT_REL: ("DT_REL", _DT_RELENT, 2 * word)}
+        else:
+            return  # a machine we do not audit fails on its arch anyway
+        for tag, (name, ent_tag, size) in tables.items():
+            if tag in tags and tags.get(ent_tag) != size:
+                raise image.fail(f"{name} entries are {tags.get(ent_tag)} bytes, not {size}; ld.so refuses it")
+        if _DT_RELR in tags and tags.get(_DT_RELRENT) != word:
+            raise image.fail(f"DT_RELR entries are {tags.get(_DT_RELRENT)} bytes, not {word}; ld.so refuses it")
+        plt_kind = tags.get(_DT_PLTREL)
+        if plt_kind is not None and plt_kind not in tables:
+            raise image.fail(f"DT_PLTREL is {plt_kind}, a relocation kind ld.so does not process here")
+        known = _KNOWN_RELOCATIONS.get((h.machine, h.elf_class))
+        if known is None:
+            return
+        for start, length, kind in ((_DT_RELA, _DT_RELASZ, _DT_RELA), (_DT_JMPREL, _DT_PLTRELSZ, plt_kind)):
+            if start not in tags or kind not in tables:
+                continue
+            name, _, size = tables[kind]
+            found = self._relocation_types(self._offset(tags[start], name), tags.get(length, 0), size)
+            if unknown := found - known:
+                raise image.fail(
+                    f"relocation type {min(unknown)} is unknown to ld.so on {h.machine}; the file cannot load"
+                )
+
+    def _relocation_types(self, offset: int, size: int, entsize: int) -> set[int]:
+        """The distinct r_info types of a relocation table, decoded in blocks.
+
+        Slicing out the type field keeps this at C speed: libtorch_cpu.so has
+        360,000 relocations.
+        """
+        h, image = self.h, self.image
+        size -= size % entsize
+        image.check(offset, size, "relocation table")
+        types: set[int] = set()
+        step = entsize * _RELOCATION_BLOCK
+        for start in range(0, size, step):
+            block = image.read(offset + start, min(step, size - start), "relocation table")
+            if h.elf_class == 64:
+                # ELF64_R_TYPE is r_info's low 32 bits: the third 32-bit word of
+                # the entry little-endian, the fourth big-endian.
+                words = array.array("I", block)
+                if h.little != (sys.byteorder == "little"):
+                    words.byteswap()
+                types.update(words[2 if h.little else 3 :: entsize // 4])
+            else:
+                # ELF32_R_TYPE is r_info's low byte.
+                types.update(block[4 if h.little else 7 :: entsize])
+        return types
 
     def _version_needs(self, tags: dict[int, int], strtab: _StrTab) -> dict[int, tuple[VersionNeed, str]]:
         """``.gnu.version_r`` as {versym index: (need, library)}, built once per file.

@@ -961,6 +961,23 @@ def flood_symbols(count: int, *, distinct: bool) -> Recipe:
     return recipe
 
 
+def _relocation_type(value: int) -> Recipe:
+    """Set the type of the first PLT relocation (x86-64: Elf64_Rela, type in r_info's low word)."""
+
+    def recipe(m: ElfMap) -> bytes:
+        at = m.file_offset(m.dyn(DT_JMPREL).value)
+        return patch(m.data, (Field("r_type", at + 8, m.endian + "I"), value))
+
+    return recipe
+
+
+def _retag(tag: int, new: int) -> Recipe:
+    def recipe(m: ElfMap) -> bytes:
+        return patch(m.data, (m.dyn(tag).tag_f, new))
+
+    return recipe
+
+
 def _interp_without_nul(m: ElfMap) -> bytes:
     seg = m.segment(PT_INTERP)
     return put(m.data, seg.offset + seg.filesz - 1, b"/")
@@ -1238,6 +1255,24 @@ def _dynamic_cases(fx: str) -> list[Case]:
     ]
 
 
+def _loader_cases(fx: str) -> list[Case]:
+    """What ld.so refuses to map (glibc elf/dl-load.c, get-dynamic-info.h)."""
+    c = "elf: refused by ld.so"
+    return [
+        _error(c, fx, "pt_load-p_align-16", _ph(PT_LOAD, "p_align", 16), "p_align"),
+        _error(c, fx, "pt_load-p_align-page-plus-one", _ph(PT_LOAD, "p_align", 0x1001), "p_align"),
+        _error(c, fx, "pt_load-vaddr-off-by-16", _ph(PT_LOAD, "p_vaddr", 16), "page size"),
+        _error(
+            c,
+            fx,
+            "pt_load-p_align-zero-vaddr-differs",
+            _both(_ph(PT_LOAD, "p_align", 0), _ph(PT_LOAD, "p_vaddr", 0x10000)),
+            "p_align",
+        ),
+        _error(c, fx, "dt_pltrel-symbolic", _dt(DT_PLTREL, 16), "DT_PLTREL"),
+    ]
+
+
 def _absurd_cases(fx: str) -> list[Case]:
     """Counts far past any real file, in a small file (issue 9)."""
     a = "elf: absurd tables"
@@ -1309,12 +1344,35 @@ def _elf_cases() -> list[Case]:
         out += _version_cases(fx)
     out += _chain_cases("ext_libm")
     for fx in ("ext_2_14", "ext_i686", "cross:crossmod-s390x.so"):
-        out += _absurd_cases(fx)
+        out += _loader_cases(fx) + _absurd_cases(fx)
     # Big-endian: the same recipes on s390x, whose DT_HASH words are 8 bytes.
     # (_dynamic_cases break DT_GNU_HASH expecting no other hash table: sysv only.)
     out += _segment_cases("cross:crossmod-s390x.so") + _version_cases("cross:crossmod-s390x.so")
     fx = "cross:crossmod-s390x-sysv.so"
-    out += _segment_cases(fx) + _dynamic_cases(fx) + _version_cases(fx) + _absurd_cases(fx)
+    out += _segment_cases(fx) + _dynamic_cases(fx) + _version_cases(fx) + _loader_cases(fx) + _absurd_cases(fx)
+    c = "elf: refused by ld.so"
+    out += [
+        _error(c, "ext_weak", "dt_relaent-16", _dt(DT_RELAENT, 16), "DT_RELA entries"),
+        _error(c, "ext_weak", "dt_rela-without-relaent", _retag(DT_RELAENT, DT_DEBUG), "DT_RELA entries"),
+        _error(c, "ext_2_14", "relocation-type-unknown", _relocation_type(0x7F), "relocation type 127"),
+        _error(c, "ext_2_14", "relocation-type-huge", _relocation_type(0xFFFFFFFF), "relocation type"),
+        _same(c, "ext_2_14", "relocation-type-glob-dat", _relocation_type(6)),
+    ]
+    out += _note_cases("ext_isa_v3", holds_isa=True) + _note_cases("ext_2_14", holds_isa=False)
+    c = "elf: notes"
+    out += [
+        _error(c, "ext_isa_v3", "gnu-property-datasz-huge", _gnu_property_size, "property"),
+        # 32-bit x86 has no ISA levels: its notes are never read.
+        _same(c, "ext_i686", "note-namesz-huge-unread", _note(0, 0xFFFFFFFF)),
+    ]
+    c = "elf: program headers"
+    out += [
+        _error(c, "exe_glibc", "pt_interp-offset-eof", _ph(PT_INTERP, "p_offset", _size), "PT_INTERP"),
+        _same(c, "exe_glibc", "pt_interp-filesz-huge", _ph(PT_INTERP, "p_filesz", 0x7FFFFFFF)),
+        _audit(c, "exe_glibc", "pt_interp-filesz-zero", _ph(PT_INTERP, "p_filesz", 0)),
+        _audit(c, "exe_glibc", "pt_interp-without-nul", _interp_without_nul),
+        _error(c, "exe_static", "pt_load-filesz-past-eof", _ph(PT_LOAD, "p_filesz", _twice_size), "PT_LOAD"),
+    ]
     return out
 
 

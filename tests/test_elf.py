@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from hostile import ElfMap, flood_symbols, repeat_needed
+from hostile import DT_JMPREL, ElfMap, flood_symbols, repeat_needed
 
 from pytest_manylinux._elf import WorkBudget, read_facts
 from pytest_manylinux._errors import InvalidELFError
@@ -269,3 +269,25 @@ def test_repeated_needed_and_symbols_are_kept_once(fx: Fixtures) -> None:
     assert facts.needed == facts_of(fx.ext_libm).needed == tuple(readelf_needed(fx.ext_libm))
     flooded = read_facts(io.BytesIO(flood_symbols(5000, distinct=False)(m)), fx.ext_libm.name)
     assert [s.name for s in flooded.undefined] == ["flooded"]
+
+
+# -- what ld.so refuses, and what it ignores ------------------------------------
+
+
+def test_real_binaries_pass_the_loader_checks(fx: Fixtures) -> None:
+    """Alignment, relocation entry sizes and types of real gcc output are all accepted."""
+    for name in DYNAMIC_FIXTURES:
+        facts_of(getattr(fx, name))
+    for name in CROSS:
+        facts_of(CROSS_DIR / name)
+
+
+def test_unknown_relocation_type_is_refused(fx: Fixtures) -> None:
+    path = fx.ext_2_14
+    m = ElfMap(path.read_bytes())
+    at = m.file_offset(m.dyn(DT_JMPREL).value)
+    assert "R_X86_64_JUMP_SLO" in readelf("-r", path)
+    data = bytearray(m.data)
+    data[at + 8 : at + 12] = (200).to_bytes(4, "little")
+    with pytest.raises(InvalidELFError, match=r"relocation type 200 is unknown to ld\.so on EM_X86_64"):
+        read_facts(io.BytesIO(bytes(data)), path.name)
