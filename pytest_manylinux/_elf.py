@@ -431,6 +431,7 @@ class _Reader:
             interpreter=interpreter,
             has_program_headers=bool(phdrs),
             exec_stack=exec_stack,
+            warnings=self._section_table_warnings(),
         )
         return facts if dynamic is None else self._dynamic(facts, *dynamic)
 
@@ -458,6 +459,25 @@ class _Reader:
         if delta & ((align - 1) & wrap):
             msg = f"PT_LOAD p_vaddr {vaddr:#x} and p_offset {offset:#x} differ modulo p_align {align:#x}"
             raise self.image.fail(msg + "; ld.so refuses it")
+
+    def _section_table_warnings(self) -> tuple[str, ...]:
+        """A section header table cut short: harmless to the loader, worth saying.
+
+        ld.so never reads section headers, so the file loads and the verdict
+        stands; but a table that runs past the end usually means a truncated
+        or damaged upload.
+        """
+        h = self.h
+        if h.shoff == 0 or h.shnum == 0:
+            return ()
+        end = h.shoff + h.shnum * h.shentsize
+        if end <= self.image.size:
+            return ()
+        warning = (
+            f"the section header table ({h.shnum} entries at offset {h.shoff:#x}) runs past the end of the file"
+            f" ({self.image.size:#x} bytes); ld.so never reads it, but the file looks truncated"
+        )
+        return (warning,)
 
     # -- program headers ---------------------------------------------------
 

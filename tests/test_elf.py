@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import subprocess
@@ -208,6 +209,7 @@ def test_cross_binary_facts_match_readelf(name: str) -> None:
     machine, elf_class = readelf_header(path, "Machine"), readelf_header(path, "Class")
     assert (facts.arch, f"ELF{facts.elf_class}") == (READELF_ARCH[machine, elf_class], elf_class)
     assert facts.little_endian == ("little" in readelf_header(path, "Data"))
+    assert facts.warnings == ()
     assert facts.undefined, "every cross binary imports libc functions"
 
 
@@ -291,3 +293,13 @@ def test_unknown_relocation_type_is_refused(fx: Fixtures) -> None:
     data[at + 8 : at + 12] = (200).to_bytes(4, "little")
     with pytest.raises(InvalidELFError, match=r"relocation type 200 is unknown to ld\.so on EM_X86_64"):
         read_facts(io.BytesIO(bytes(data)), path.name)
+
+
+def test_section_table_past_eof_is_a_warning_not_an_error(fx: Fixtures) -> None:
+    data = fx.ext_2_14.read_bytes()
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    for cut in (len(data) - 1, shoff + 10):
+        facts = read_facts(io.BytesIO(data[:cut]), fx.ext_2_14.name)
+        assert len(facts.warnings) == 1
+        assert "section header table" in facts.warnings[0]
+        assert dataclasses.replace(facts, warnings=()) == facts_of(fx.ext_2_14)

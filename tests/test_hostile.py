@@ -47,13 +47,19 @@ from pytest_manylinux._model import Audit
 from pytest_manylinux._wheel import Limits
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from builders import Fixtures
     from hostile import Recipe
 
+    from pytest_manylinux._model import ElfFacts
 
 ERROR_PREFIX = "pytest-manylinux: error:"
+
+
+def without_warnings(elves: Iterable[ElfFacts]) -> tuple[ElfFacts, ...]:
+    return tuple(dataclasses.replace(elf, warnings=()) for elf in elves)
 
 
 def build(case: Case, fx: Fixtures, tmp_path: Path) -> tuple[Path, Sample]:
@@ -94,7 +100,8 @@ def test_audit_outcome(case: Case, fx: Fixtures, tmp_path: Path) -> None:
         reference = tmp_path / "reference" / sample.name
         reference.parent.mkdir()
         reference.write_bytes(sample.same_facts_as)
-        assert result.facts.elves == audit(reference).facts.elves
+        # Facts the loader sees are equal; a warning may say the file was damaged.
+        assert without_warnings(result.facts.elves) == without_warnings(audit(reference).facts.elves)
     if sample.check is not None:
         assert sample.check in violations(result)
 
