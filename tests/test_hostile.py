@@ -18,7 +18,8 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hostile import (
@@ -48,7 +49,6 @@ from pytest_manylinux._wheel import Limits
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from pathlib import Path
 
     from builders import Fixtures
     from hostile import Recipe
@@ -205,7 +205,11 @@ class Measured:
 
 def run_measured(path: Path) -> Measured:
     """The CLI on ``path`` in a subprocess: exit code, output and peak RSS."""
-    cmd = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "pytest_manylinux", str(path), "--no-cache"]
+    return run_measured_args([str(path)])
+
+
+def run_measured_args(args: list[str]) -> Measured:
+    cmd = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "pytest_manylinux", *args, "--no-cache"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     code, stdout, stderr, peak_kib = json.loads(out)
     return Measured(code, stdout, stderr, peak_kib / 1024)
@@ -286,3 +290,65 @@ def test_work_budget_spans_the_members_of_one_wheel(fx: Fixtures, tmp_path: Path
     run = run_measured(path)
     assert run.code == 2
     assert "over the limit of 4000000" in run.stderr
+
+
+# -- hostile policy files (issue 9) --------------------------------------------
+
+_POLICY_JSON = Path(__file__).resolve().parents[1] / "pytest_manylinux" / "policies" / "manylinux-policy.json"
+_DIGITS_5000 = "9" * 5000
+
+
+def _policy_data(edit: Callable[[list[dict[str, Any]]], object]) -> str:
+    data: list[dict[str, Any]] = json.loads(_POLICY_JSON.read_text())
+    edit(data)
+    return json.dumps(data)
+
+
+def _set(index: int, key: str, value: object = None) -> Callable[[list[dict[str, Any]]], object]:
+    return lambda data: data[index].__setitem__(key, value)
+
+
+_BAD_POLICY_FILES: dict[str, tuple[Callable[[], str], str]] = {
+    "nested-100000-deep": (lambda: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "nested-in-a-policy": (lambda: _policy_data(_set(1, "aliases", [[[["x"]]]])), "'aliases' must be a list"),
+    "integer-of-5000-digits": (lambda: '[{"priority": ' + _DIGITS_5000 + "}]", "not valid JSON"),
+    "name-is-a-list": (lambda: _policy_data(_set(1, "name", ["manylinux_2_5"])), "'name' must be a string"),
+    "name-with-5000-digits": (lambda: _policy_data(_set(1, "name", f"manylinux_{_DIGITS_5000}_1")), "too long"),
+    "alias-with-5000-digits": (lambda: _policy_data(_set(1, "aliases", [f"manylinux{_DIGITS_5000}"])), "too long"),
+    "arch-versions-not-a-map": (lambda: _policy_data(_set(1, "symbol_versions", {"x86_64": ["x"]})), "versions"),
+    "priority-is-a-bool": (lambda: _policy_data(_set(1, "priority", value=True)), "'priority' must be an integer"),
+    "name-with-newline": (lambda: _policy_data(_set(1, "name", f"a\nmanylinux_{_DIGITS_5000}")), "'a\\nmanylinux_"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(_BAD_POLICY_FILES))
+def test_hostile_policy_file_is_one_line(
+    label: str, fx: Fixtures, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, problem = _BAD_POLICY_FILES[label]
+    policy = tmp_path / "policy\nfile.json"  # a hostile file name, too
+    policy.write_text(text())
+    with pytest.raises(SystemExit) as exited:  # a usage error: argparse's way out
+        main([str(fx.ext_2_14), "--policy-file", str(policy), "--no-cache"])
+    code = exited.value.code
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(ERROR_PREFIX)
+    assert problem in err
+
+
+def test_policy_with_a_5000_digit_version_still_audits(fx: Fixtures, tmp_path: Path) -> None:
+    """Versions are compared without int(): a 5000-digit one is just the newest."""
+
+    def huge(data: list[dict[str, Any]]) -> None:
+        for entry in data:
+            for prefixes in entry["symbol_versions"].values():
+                prefixes.get("GLIBC", []).append(f"2.{_DIGITS_5000}")
+
+    policy = tmp_path / "policy.json"
+    policy.write_text(_policy_data(huge))
+    run = run_measured_args([str(fx.ext_2_99), "--policy-file", str(policy), "--policy", "manylinux_2_17"])
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
