@@ -115,6 +115,10 @@ _KNOWN_RELOCATIONS: dict[tuple[str, int], frozenset[int]] = {
     # JUMP_SLOT 7, RELATIVE 8, 32 10, DTPMOD64 16, DTPOFF64 17, TPOFF64 18,
     # SIZE32 32, SIZE64 33, TLSDESC 36, IRELATIVE 37, RELATIVE64 38.
     ("EM_X86_64", 64): frozenset({0, 1, 2, 5, 6, 7, 8, 10, 16, 17, 18, 32, 33, 36, 37, 38}),
+    # AArch64 ELF ABI numbers: NONE 0, ABS64 257, ABS32 258, COPY 1024,
+    # GLOB_DAT 1025, JUMP_SLOT 1026, RELATIVE 1027, TLS_DTPMOD 1028,
+    # TLS_DTPREL 1029, TLS_TPREL 1030, TLSDESC 1031, IRELATIVE 1032.
+    ("EM_AARCH64", 64): frozenset({0, 257, 258, *range(1024, 1033)}),
 }
 #: Relocation entries read at once: 64 Ki entries is 1.5 MiB of Elf64_Rela.
 _RELOCATION_BLOCK = 1 << 16

@@ -962,7 +962,7 @@ def flood_symbols(count: int, *, distinct: bool) -> Recipe:
 
 
 def _relocation_type(value: int) -> Recipe:
-    """Set the type of the first PLT relocation (x86-64: Elf64_Rela, type in r_info's low word)."""
+    """Set the type of the first PLT relocation (Elf64_Rela, little-endian: type in r_info's low word)."""
 
     def recipe(m: ElfMap) -> bytes:
         at = m.file_offset(m.dyn(DT_JMPREL).value)
@@ -1357,6 +1357,8 @@ def _elf_cases() -> list[Case]:
         _error(c, "ext_2_14", "relocation-type-unknown", _relocation_type(0x7F), "relocation type 127"),
         _error(c, "ext_2_14", "relocation-type-huge", _relocation_type(0xFFFFFFFF), "relocation type"),
         _same(c, "ext_2_14", "relocation-type-glob-dat", _relocation_type(6)),
+        _error(c, "cross:crossmod-aarch64.so", "relocation-type-unknown", _relocation_type(0x7F), "type 127"),
+        _same(c, "cross:crossmod-aarch64.so", "relocation-type-glob-dat", _relocation_type(1025)),
     ]
     out += _note_cases("ext_isa_v3", holds_isa=True) + _note_cases("ext_2_14", holds_isa=False)
     c = "elf: notes"
