@@ -163,6 +163,11 @@ class WorkBudget:
         self._spent = 0
         self._lock = threading.Lock()
 
+    @property
+    def spent(self) -> int:
+        """Units spent so far by the files that share this budget."""
+        return self._spent
+
     def spend(self, units: int, image: _Image, what: str) -> None:
         """Count ``units`` of work, or fail once the input's total passes the limit."""
         with self._lock:
@@ -681,28 +686,23 @@ class _Reader:
             raise image.fail(f"DT_VERNEEDNUM claims {count} entries")
         limit = self.limits.max_version_needs
         pos = self._offset(tags[_DT_VERNEED], "DT_VERNEED")
-        seen: set[int] = set()
+        seen: set[int] = set()  # Elf_Verneed and Elf_Vernaux offsets alike
         out: dict[int, tuple[VersionNeed, str]] = {}
-        read = 0
-        for _ in range(count):
-            if pos in seen:
-                raise image.fail(f"the version-needs chain revisits offset {pos:#x} (vn_next loops or overlaps)")
-            seen.add(pos)
-            read += 1  # Elf_Verneed entries count too: each one is read, with its file name
-            if read > limit:
+
+        def visit(at: int, links: str) -> None:
+            if at in seen:
+                raise image.fail(f"the version-needs chain revisits offset {at:#x} ({links} loops or overlaps)")
+            seen.add(at)
+            if len(seen) > limit:
                 raise image.fail(f"more than {limit} version-need entries, over the limit")
+
+        for _ in range(count):
+            visit(pos, "vn_next")
             _, cnt, vn_file, vn_aux, vn_next = vn.unpack(image.read(pos, vn.size, "Elf_Verneed"))
             library = strtab.cstr(vn_file, "vn_file")
             aux = pos + vn_aux
             for _ in range(cnt):
-                if aux in seen:
-                    raise image.fail(
-                        f"the version-needs chain revisits offset {aux:#x} (vn_aux/vna_next loops or overlaps)"
-                    )
-                seen.add(aux)
-                read += 1
-                if read > limit:
-                    raise image.fail(f"more than {limit} version-need entries, over the limit")
+                visit(aux, "vn_aux/vna_next")
                 _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
                 need = VersionNeed(library, strtab.cstr(name, "vna_name"), bool(flags & _VER_FLG_WEAK))
                 out[other & ~_VERSYM_HIDDEN] = (need, library)
@@ -712,7 +712,7 @@ class _Reader:
             if vn_next == 0:
                 break
             pos += vn_next
-        self.budget.spend(_KEPT * read, image, "version needs")
+        self.budget.spend(_KEPT * len(seen), image, "version needs")
         return out
 
     def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:

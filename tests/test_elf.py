@@ -256,7 +256,7 @@ def test_work_budget_is_shared_by_the_files_of_one_input() -> None:
     for path in paths:
         with path.open("rb") as f:
             read_facts(f, path.name, one)
-    spent = one._spent  # what two real files cost
+    spent = one.spent  # what two real files cost
     budget = _limited(max_work=spent - 1)
     with paths[0].open("rb") as f:
         read_facts(f, paths[0].name, budget)
