@@ -495,8 +495,11 @@ class _Reader:
         h, phdr = self.h, self.layout.phdr
         if h.phnum == 0 or h.phoff == 0:
             return
-        if h.phentsize < phdr.size:
-            raise self.image.fail(f"e_phentsize {h.phentsize} is smaller than a program header")
+        if h.phentsize != phdr.size:
+            # glibc's open_verify ("ELF file's phentsize not the expected size")
+            # and the kernel's load_elf_phdrs both refuse any other size.
+            msg = f"e_phentsize {h.phentsize} is not the size of a program header ({phdr.size}); ld.so refuses it"
+            raise self.image.fail(msg)
         table = self.image.read(h.phoff, h.phnum * h.phentsize, "program header table")
         t, f, o, v, s = self.layout.ph_idx
         for i in range(h.phnum):

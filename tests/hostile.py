@@ -1025,6 +1025,10 @@ def _index_of(section: str) -> Offset:
     return lambda m: m.section(section).index
 
 
+def _one_more(field: str) -> Offset:
+    return lambda m: m.header[field].get(m.data) + 1
+
+
 def _size(m: ElfMap) -> int:
     return m.size
 
@@ -1153,7 +1157,8 @@ def _header_cases(fx: str) -> list[Case]:
         _audit(c, fx, "e_phnum-zero", _h("e_phnum", 0)),
         _error(c, fx, "e_phentsize-zero", _h("e_phentsize", 0), "e_phentsize"),
         _error(c, fx, "e_phentsize-1", _h("e_phentsize", 1), "e_phentsize"),
-        _error(c, fx, "e_phentsize-ffff", _h("e_phentsize", 0xFFFF), "program header table"),
+        _error(c, fx, "e_phentsize-ffff", _h("e_phentsize", 0xFFFF), "e_phentsize"),
+        _error(c, fx, "e_phentsize-one-more", _h("e_phentsize", _one_more("e_phentsize")), "e_phentsize"),
         _audit(c, fx, "e_machine-unknown", _h("e_machine", 0xBEEF)),
         _audit(c, fx, "e_type-unknown", _h("e_type", 0xFEFF)),
         _same(s, fx, "e_shoff-eof", _h("e_shoff", _size)),
