@@ -37,7 +37,6 @@ from elftools.elf import enums
 
 from ._errors import InvalidELFError
 from ._model import ELF_MAGIC, ByteSource, ElfFacts, SymbolRef, VersionNeed
-from ._wheel import Limits
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -125,7 +124,10 @@ _RELOCATION_BLOCK = 1 << 16
 
 
 class ElfLimits(Protocol):
-    """The counts an input may ask of the reader; ``_wheel.Limits`` has them."""
+    """The counts an input may ask of the reader; ``_wheel.Limits`` has them.
+
+    A protocol, not an import: the reader never sees the zip layer.
+    """
 
     @property
     def max_version_needs(self) -> int: ...
@@ -141,6 +143,21 @@ class ElfLimits(Protocol):
 
     @property
     def max_work(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _DefaultLimits:
+    """``_wheel.Limits``' defaults, for a caller that passes no budget.
+
+    Repeated here so that the reader imports nothing of the zip layer;
+    tests/test_elf.py checks that the two agree.
+    """
+
+    max_version_needs: int = 10_000
+    max_symbols: int = 1_000_000
+    max_undefined: int = 100_000
+    max_needed: int = 1_000
+    max_work: int = 4_000_000
 
 
 #: Work units of one entry decoded, named and kept in the facts (a version
@@ -159,7 +176,7 @@ class WorkBudget:
     """
 
     def __init__(self, limits: ElfLimits | None = None) -> None:
-        self.limits: ElfLimits = limits if limits is not None else Limits()
+        self.limits: ElfLimits = limits if limits is not None else _DefaultLimits()
         self._spent = 0
         self._lock = threading.Lock()
 

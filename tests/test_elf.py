@@ -232,6 +232,13 @@ def _limited(**limits: int) -> WorkBudget:
     return WorkBudget(Limits(**limits))
 
 
+def test_reader_defaults_are_the_limits_defaults() -> None:
+    """_elf repeats Limits' count defaults rather than import the zip layer."""
+    ours = WorkBudget().limits
+    for field in ("max_version_needs", "max_symbols", "max_undefined", "max_needed", "max_work"):
+        assert getattr(ours, field) == getattr(Limits(), field), field
+
+
 def test_each_count_is_limited_per_file() -> None:
     path = CROSS_DIR / "crossmod-x86_64.so"
     facts = facts_of(path)
