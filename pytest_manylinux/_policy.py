@@ -118,23 +118,31 @@ def musl_libc_soname(arch: str) -> str | None:
     return f"libc.musl-{name}.so.1" if name else None
 
 
-def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last.
 
-    Digit runs compare as numbers without ``int()``: with leading zeros
-    stripped, a longer run is larger, and runs of one length compare as text.
-    A version comes from the ELF file or the policy file, and ``int()`` of a
-    5000-digit run hits CPython's conversion limit (issue 9).
+    Numbers of up to 18 digits become ints, which is cheap; longer ones come
+    from crafted files, and ``int()`` of a 5000-digit run hits CPython's
+    conversion limit (issue 9). They sort after every short number, among
+    themselves by length and then text (leading zeros stripped), which is
+    numeric order without ``int()``. Other pieces sort after all numbers.
     """
     _, _, rest = version.partition("_")
-    parts: list[tuple[int, int, str]] = []
+    parts: list[tuple[int, int | str]] = []
     for piece in re.split(r"[._]", rest):
-        if piece.isascii() and piece.isdigit():
-            digits = piece.lstrip("0")
-            parts.append((0, len(digits), digits))
+        if not (piece.isascii() and piece.isdigit()):
+            parts.append((2, piece))
+            continue
+        digits = piece.lstrip("0")
+        if len(digits) <= _SHORT_NUMBER:
+            parts.append((0, int(digits or "0")))
         else:
-            parts.append((1, 0, piece))
+            parts.append((1, f"{len(digits):020d}{digits}"))
     return tuple(parts)
+
+
+#: Digits int() may take in version_key: far below CPython's 4300-digit limit.
+_SHORT_NUMBER = 18
 
 
 def parse_platform_tag(tag: str) -> tuple[str, str] | None:

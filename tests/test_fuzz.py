@@ -228,6 +228,8 @@ def test_version_key_survives_5000_digits() -> None:
     huge = "GLIBC_2." + "9" * 5000
     assert version_key("GLIBC_2.10") < version_key(huge) < version_key("GLIBC_3.0")
     assert version_key("GLIBC_2." + "0" * 5000 + "5") == version_key("GLIBC_2.5")
+    # Where ints give way to length-prefixed text: 18 nines < 1 and 18 zeros.
+    assert version_key("GLIBC_2." + "9" * 18) < version_key("GLIBC_2.1" + "0" * 18)
     assert sorted(["GLIBC_2.10", "GLIBC_2.2.5", "GLIBC_PRIVATE", huge], key=version_key) == [
         "GLIBC_2.2.5",
         "GLIBC_2.10",
