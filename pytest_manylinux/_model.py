@@ -122,6 +122,9 @@ class ElfFacts:
     has_dynamic: bool = False
     has_program_headers: bool = False
     exec_stack: bool | None = None
+    #: Oddities that do not stop the file from loading (a section header
+    #: table cut short): shown to the user, never part of a verdict.
+    warnings: tuple[str, ...] = ()
 
     @property
     def search_path(self) -> tuple[str, ...]:
