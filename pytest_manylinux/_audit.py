@@ -57,8 +57,9 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
     and the error of the first member in order is raised, so the message does
     not depend on thread timing.
     """
-    from ._elf import read_facts  # noqa: PLC0415 - pyelftools only when something must be parsed
+    from ._elf import WorkBudget, read_facts  # noqa: PLC0415 - pyelftools only when something must be parsed
 
+    budget = WorkBudget(reader.limits)  # one budget for all members: many small files cannot add up unbounded
     results: list[ElfFacts | None] = [None] * len(members)
     errors: dict[int, BaseException] = {}
     todo = iter(enumerate(members))
@@ -69,7 +70,7 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
             if stream is None:
                 return None
             try:
-                return read_facts(stream, member.name)
+                return read_facts(stream, member.name, budget)
             except InvalidELFError as e:
                 if reader.kind == "elf":
                     raise InvalidELFError(reader.display, e.problem) from e

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode"]
 
 #: Bump whenever ElfFacts, WheelFacts or what _elf reads changes.
-FORMAT = 2
+FORMAT = 3
 
 _SCALARS = (
     "elf_class",
@@ -62,6 +62,7 @@ def _encode_elf(elf: ElfFacts) -> dict[str, Any]:
     out: dict[str, Any] = {name: getattr(elf, name) for name in _SCALARS}
     out["path"] = elf.path
     out["needed"] = list(elf.needed)
+    out["warnings"] = list(elf.warnings)
     out["rpath"] = list(elf.rpath)
     out["runpath"] = list(elf.runpath)
     out["needs"] = [[n.library, n.version, n.weak] for n in elf.version_needs]
@@ -73,6 +74,7 @@ def _decode_elf(data: dict[str, Any]) -> ElfFacts:
     return ElfFacts(
         path=data["path"],
         needed=tuple(data["needed"]),
+        warnings=tuple(data.get("warnings", ())),
         rpath=tuple(data["rpath"]),
         runpath=tuple(data["runpath"]),
         version_needs=tuple(VersionNeed(lib, ver, weak) for lib, ver, weak in data["needs"]),

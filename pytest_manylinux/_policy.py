@@ -43,9 +43,10 @@ VENDORED_SOURCE = "auditwheel 6.8.2"
 
 # PEP 600 manylinux_X_Y_ARCH, PEP 656 musllinux_X_Y_ARCH, and the legacy aliases.
 _TAG_RE = re.compile(
-    r"^(?P<name>(?:manylinux|musllinux)_\d+_\d+|manylinux1|manylinux2010|manylinux2014|linux)_(?P<arch>[a-z0-9_]+)$"
+    r"^(?P<name>(?:manylinux|musllinux)_\d{1,9}_\d{1,9}|manylinux1|manylinux2010|manylinux2014|linux)_(?P<arch>[a-z0-9_]+)$"
 )
-_VERSIONED_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)$")
+# At most nine digits per part: user input never reaches int() unbounded.
+_VERSIONED_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<major>\d{1,9})_(?P<minor>\d{1,9})$")
 
 # The loader each platform's ABI names in PT_INTERP (glibc: the psABI documents;
 # musl: "/lib/ld-musl-$ARCH.so.1" with musl's own arch names).

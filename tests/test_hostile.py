@@ -279,10 +279,6 @@ def test_worst_cases_within_the_limits_stay_bounded(label: str, fx: Fixtures, tm
     assert run.peak_mib < RSS_LIMIT_MIB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_audit must pass one WorkBudget(reader.limits) to read_facts for all members of an input",
-)
 def test_work_budget_spans_the_members_of_one_wheel(fx: Fixtures, tmp_path: Path) -> None:
     """Five members of 999,999 symbols each pass one by one, not together (4,000,000 units)."""
     member = _flooded(flood_symbols(1_000_000, distinct=False))(fx)[ELF_MEMBER]
