@@ -21,7 +21,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Libc, Policy, Violation, WheelFacts
-from ._policy import LOADER_SONAMES, expected_interpreters, version_key
+from ._policy import LOADER_SONAMES, expected_interpreters, musl_time64_symbols, version_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -311,6 +311,28 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             yield Violation(Check.PYTHON_ABI, UCS2_SUBJECT, symbols=tuple(ucs2), hint="a narrow-unicode Python 2 build")
 
 
+def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """Imports of musl 1.2's 64-bit ``time_t`` symbols, which musl 1.1 lacks on 32-bit arches.
+
+    PEP 656 tags name the musl version; musl 1.2 moved 32-bit arches (ELFCLASS32:
+    i686, armv7l) to a 64-bit ``time_t`` whose functions have new symbol names
+    (``clock_gettime`` becomes ``__clock_gettime64``). That is how content tells
+    musllinux_1_2 from musllinux_1_1, where auditwheel asks the host instead.
+    """
+    version = re.fullmatch(r"musllinux_(\d+)_(\d+)", ctx.policy.name)
+    if version is None or elf.elf_class != 32 or (int(version[1]), int(version[2])) >= (1, 2):  # noqa: PLR2004 - ELFCLASS32
+        return
+    time64 = sorted({s.name for s in elf.undefined if s.name in musl_time64_symbols()})
+    if time64:
+        yield Violation(
+            Check.MUSL_TIME64,
+            "64-bit time_t",
+            expected="musl 1.2 (64-bit time_t)",
+            symbols=tuple(time64),
+            hint=f"built against musl 1.2 or later; {ctx.policy.name}'s musl has a 32-bit time_t here",
+        )
+
+
 def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     """Shared objects asking for an executable stack: glibc >= 2.41 refuses to dlopen them.
 
@@ -390,6 +412,11 @@ def _definitions() -> Iterable[CheckDef]:
     yield CheckDef(
         Check.PYTHON_ABI, file, "Python ABI", Layout.SYMBOLS, decides_tag=True, file_rule=_python_abi,
         remedy="build against a CPython without fpectl and with wide unicode (PEP 513)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.MUSL_TIME64, file, "musl time64 symbols", Layout.SYMBOLS, decides_tag=True, file_rule=_musl_time64,
+        remedy="build in the image of the target policy (quay.io/pypa/musllinux_1_1_<arch>, musl 1.1), "
+        "or target musllinux_1_2",
     )  # fmt: skip
     yield CheckDef(
         Check.EXECSTACK, file, "executable stack", Layout.EXPECTED, decides_tag=False, file_rule=_execstack,

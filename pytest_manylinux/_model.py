@@ -71,6 +71,7 @@ class Check(Enum):
     LIBC = "libc"
     ISA = "isa"
     PYTHON_ABI = "python-abi"
+    MUSL_TIME64 = "musl-time64"
     EXECSTACK = "execstack"
     RPATH = "rpath"
     RECORD = "record"

@@ -9,6 +9,7 @@ shape; it replaces the family (manylinux or musllinux) it defines.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -33,6 +34,7 @@ __all__ = [
     "libc_of_name",
     "load_policies",
     "musl_libc_soname",
+    "musl_time64_symbols",
     "parse_platform_tag",
     "policy_names",
     "version_key",
@@ -117,6 +119,25 @@ def musl_libc_soname(arch: str) -> str | None:
     """musl's libc soname for ``arch``; the JSON writes it as plain ``libc.so``."""
     name = _MUSL_LIBC_ARCH.get(arch)
     return f"libc.musl-{name}.so.1" if name else None
+
+
+@functools.lru_cache(maxsize=1)
+def musl_time64_symbols() -> frozenset[str]:
+    """Symbols musl >= 1.2 defines on 32-bit arches for its 64-bit ``time_t`` (``__clock_gettime64``, ...).
+
+    Read once from ``policies/musl-time64.json``, which
+    ``scripts/make_musl_time64.py`` generates from musl's own headers (the
+    ``__REDIR`` targets under ``_REDIR_TIME64``); a file importing one cannot
+    load on musl 1.1, whose ``time_t`` is 32-bit there. Provenance in ``SOURCE.txt``.
+    """
+    data = (resources.files(__package__) / "policies" / "musl-time64.json").read_bytes()
+    try:
+        symbols = json.loads(data)["symbols"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise PolicyDataError("musl-time64.json", f"not the generated document: {e}") from e
+    if not isinstance(symbols, dict) or not all(isinstance(s, str) for s in symbols):
+        raise PolicyDataError("musl-time64.json", "'symbols' must map symbol names to the names they replace")
+    return frozenset(symbols)
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
