@@ -311,3 +311,14 @@ def test_abi3audit_fails_the_defined_export_we_only_warn_about(extensions: dict[
     symbols = dynamic_symbols(extensions["reserved"])
     assert _abi3audit(extensions["reserved"])["non_abi3_symbols"] == ["PyErr_SetFromOSErrnoWithSyscall"]
     assert judge_imports(symbols.undefined, PY36) == ()
+
+
+def test_agrees_with_abi3info() -> None:
+    """abi3audit's own data (generated from a later CPython main) agrees on every symbol both know."""
+    abi3info = pytest.importorskip("abi3info")
+    theirs = {}
+    for table in (abi3info.FUNCTIONS, abi3info.DATAS):
+        for symbol, item in table.items():
+            theirs[symbol.name] = (PyVersion(item.added.major, item.added.minor), item.ifdef and item.ifdef.name)
+    ours = {e.name: (e.added, e.ifdef) for e in stable_abi().entries.values() if e.is_symbol}
+    assert {name: value for name, value in ours.items() if theirs.get(name) != value} == {}
