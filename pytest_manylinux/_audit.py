@@ -7,8 +7,12 @@ for; the most compatible tag falls out of evaluating the whole family.
 from __future__ import annotations
 
 import collections
+import contextlib
+import hashlib
 import os
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +30,7 @@ from ._evaluate import (
 )
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, load_policies, parse_platform_tag
-from ._wheel import InputReader, Limits, Member, open_input
+from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -127,23 +131,133 @@ def read_wheel_facts(
 ) -> WheelFacts:
     """Read every ELF file of a wheel, directory or bare ELF file.
 
-    With a ``store``, an input whose members are all unchanged is not opened
-    past its central directory, and pyelftools is not even imported.
+    With a ``store``, an input whose content is unchanged is not opened past
+    its central directory, and pyelftools is not even imported. A wheel or ELF
+    file is identified by the sha256 of all its bytes, files in a directory by
+    their stat (see ``_wheel.Member``); facts are saved only if the file did
+    not change while it was read.
     """
-    with open_input(path, limits) as reader:
-        members = list(reader.members())
-        key = None
-        if store is not None:
-            label = reader.display if reader.kind == "installed" else reader.path.name
-            key = _cache.digest(reader.kind, label, (m.key for m in members))
-            entry = store.load(key)
-            cached = _cache.decode(entry, reader.display) if entry is not None else None
-            if cached is not None:
-                return cached
-        facts = _read(reader, members)
-    if store is not None and key is not None:
-        store.save(key, _cache.encode(facts))
+    hasher = _Hasher.start_for(path) if store is not None else None
+    try:
+        with open_input(path, limits) as reader:
+            members = None if reader.kind in _HASHED else list(reader.members())
+            identity = _identify(reader, hasher, members) if store is not None else None
+            if store is not None and identity is not None:
+                entry = store.load(identity.key)
+                cached = _cache.decode(entry, reader.display) if entry is not None else None
+                if cached is not None:
+                    return cached
+            facts = _read(reader, list(reader.members()) if members is None else members)
+    finally:
+        if hasher is not None:
+            hasher.join()
+    if store is not None and identity is not None and identity.unchanged(reader.path):
+        store.save(identity.key, _cache.encode(facts))
     return facts
+
+
+#: Inputs identified by the sha256 of the whole file.
+_HASHED = ("wheel", "elf")
+
+
+class _Hasher(threading.Thread):
+    """The sha256 of a file, on its own thread.
+
+    hashlib and file reads release the GIL, so hashing overlaps with reading
+    the zip's central directory on the calling thread.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="manylinux-hash", daemon=True)
+        self.path = path
+        self.settled = 0
+        self.result: tuple[str, tuple[int, ...]] | None = None
+
+    @classmethod
+    def start_for(cls, path: str | os.PathLike[str]) -> _Hasher | None:
+        """A started hasher if ``path`` is a file, else None (a directory, ``installed:NAME``)."""
+        file = Path(path)
+        if not file.is_file():
+            return None
+        hasher = cls(file)
+        hasher.start()
+        return hasher
+
+    def run(self) -> None:
+        self.settled = time.time_ns() - SETTLE_NS  # before the file's stat is taken
+        with contextlib.suppress(OSError):
+            self.result = _hash_file(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """An input's cache key and, for a hashed file, what it was when hashed."""
+
+    key: str
+    sha256: str | None = None
+    stamp: tuple[int, ...] | None = None
+    settled: int = 0
+
+    def unchanged(self, path: Path) -> bool:
+        """Whether the hashed file still holds what was hashed, so facts read from it may be saved.
+
+        An equal stat proves it when the file's ctime predates hashing by more
+        than a clock tick (any later write moves ctime); a freshly written file
+        is hashed again.
+        """
+        if self.stamp is None:
+            return True  # a directory: a file changed while read has a new ctime, so a new key
+        try:
+            now = _hash_file(path) if self.stamp[-1] >= self.settled else (self.sha256, _stat_stamp(path.stat()))
+        except OSError:
+            return False
+        return now == (self.sha256, self.stamp)
+
+
+def _identify(reader: InputReader, hasher: _Hasher | None, members: list[Member] | None) -> _Identity | None:
+    """What identifies the input's content, as a cache key; None when nothing does.
+
+    A zip's CRC-32s can be forged and are not checked until a member is
+    inflated, so a wheel or ELF file is keyed on the sha256 of the whole file:
+    any changed byte misses (issue 14). Hashing runs at GB/s, far below
+    inflating. Files in a directory are keyed on their stat, which ``cp -p``
+    cannot reproduce (ctime), and not at all while freshly changed.
+    """
+    label = reader.display if reader.kind == "installed" else reader.path.name
+    limits = f"limits:{reader.limits}"
+    if members is None:
+        if hasher is None:
+            return None  # became a file after we looked: nothing was hashed
+        hasher.join()
+        if hasher.result is None:
+            return None
+        content, stamp = hasher.result
+        key = _cache.digest(reader.kind, label, (limits, f"sha256:{content}"))
+        return _Identity(key, content, stamp, hasher.settled)
+    if any(not m.key for m in members):
+        return None
+    return _Identity(_cache.digest(reader.kind, label, (limits, *(m.key for m in members))))
+
+
+def _hash_file(path: Path) -> tuple[str, tuple[int, ...]]:
+    """sha256 of a file's bytes, and its stat before hashing (to tell a concurrent change)."""
+    with path.open("rb") as f:
+        stamp = _stat_stamp(os.fstat(f.fileno()))
+        h = hashlib.sha256()
+        buffer = bytearray(_HASH_CHUNK)
+        view = memoryview(buffer)
+        while n := f.readinto(buffer):
+            h.update(view[:n])
+    return h.hexdigest(), stamp
+
+
+#: hashlib releases the GIL on large updates; 1 MiB reads keep syscalls few and the buffer small.
+_HASH_CHUNK = 1 << 20
+
+
+def _stat_stamp(st: os.stat_result) -> tuple[int, ...]:
+    """What any change to a file moves; ctime last."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _read(reader: InputReader, members: list[Member]) -> WheelFacts:

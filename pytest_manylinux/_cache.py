@@ -1,10 +1,14 @@
 """Facts of unchanged inputs, kept between runs as JSON.
 
-An entry is keyed by what identifies every member of the input (for a zip:
-name, CRC-32 and size from the central directory; for files: size, mtime and
-inode), the input's file name (its tags) and this module's format version. So
-an entry can only be reused for byte-identical content, and facts never depend
-on policy data, so one entry serves every policy.
+An entry is keyed by what identifies the input's content (see
+:func:`pytest_manylinux._audit.read_wheel_facts`): the sha256 of a wheel's or
+ELF file's bytes, so a changed byte anywhere (member data, a local header, the
+central directory) misses whatever its CRC-32 says; for files in a directory,
+what user space cannot set back (size, mtime, ctime, device, inode), and
+nothing at all for a file changed too recently to tell apart from a rewrite.
+The key also holds the input's file name (its tags), the limits it was read
+under and this module's format version. Facts never depend on policy data, so
+one entry serves every policy.
 
 Entries are written only after an input was read without error, so a bad
 input never leaves anything behind. JSON, not pickle: a cache directory may be
@@ -50,7 +54,7 @@ _SCALARS = (
 
 
 def digest(kind: str, filename: str, keys: Iterable[str]) -> str:
-    """The cache key of one input: its kind, file name and every member's key."""
+    """The cache key of one input: its kind, file name and what identifies its content."""
     h = hashlib.sha256(f"pytest-manylinux facts {FORMAT}\0{kind}\0{filename}\0".encode())
     for key in keys:
         h.update(key.encode("utf-8", "surrogateescape"))

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
+import zipfile
+import zlib
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
+from forge import forge_crc, forge_text_crc, pad
 
 from pytest_manylinux import _cache
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import read_wheel_facts
+from pytest_manylinux._wheel import SETTLE_NS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
-    import pytest
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class CountingStore(_cache.DirCache):
@@ -24,8 +33,10 @@ class CountingStore(_cache.DirCache):
         super().__init__(directory)
         self.hits = 0
         self.saves = 0
+        self.keys: list[str] = []
 
     def load(self, key: str) -> dict[str, object] | None:
+        self.keys.append(key)
         entry = super().load(key)
         self.hits += entry is not None
         return entry
@@ -33,6 +44,15 @@ class CountingStore(_cache.DirCache):
     def save(self, key: str, data: dict[str, object]) -> None:
         self.saves += 1
         super().save(key, data)
+
+    def entry(self) -> Path:
+        """The file of the last key asked for."""
+        return self.directory / self.keys[-1][:2] / f"{self.keys[-1]}.json"
+
+
+def settle() -> None:
+    """Wait until files written so far are old enough for their stat to identify them."""
+    time.sleep(SETTLE_NS / 1e9 + 0.05)
 
 
 def test_round_trip_is_lossless(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
@@ -98,3 +118,164 @@ def test_plugin_uses_pytest_cache_and_can_do_without(
     assert list((pytester.path / ".pytest_cache" / "v" / "manylinux" / "facts").iterdir())
     pytester.runpytest(*args).assert_outcomes(passed=12)
     pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=12)
+
+
+# -- content keys (issue 14) ---------------------------------------------------
+
+DIST_INFO = "pkg-1.0.dist-info"
+
+
+def _record(rows: dict[str, bytes], pad_field: bytes) -> tuple[bytes, bytes]:
+    """RECORD's rows before and after the CSV-safe padding row, as make_wheel writes them."""
+    from builders import record_hash  # noqa: PLC0415 - a test helper, not the package
+
+    head = "".join(f"{name},{record_hash(data)},{len(data)}\n" for name, data in rows.items()).encode()
+    return head + b"pkg/_pad_" + pad_field, f",,\n{DIST_INFO}/RECORD,,\n".encode()
+
+
+def _forged_pair(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, bad: Path) -> tuple[Path, Path]:
+    """A compliant wheel, and one of the same name whose extension is ``bad`` with every
+    member's name, CRC-32 and size forged equal, and RECORD true to the new bytes."""
+    name = f"pkg/_x{SO}"
+    good_so, bad_so = fx.ext_2_17.read_bytes(), bad.read_bytes()
+    size = max(len(good_so), len(bad_so))
+    good_so = pad(good_so, size)
+    bad_so = pad(bad_so, size)
+    at = bad_so.find(b"GCC: (")  # inside .comment: never loaded, never read by an auditor
+    assert at > 0
+    bad_so = forge_crc(bad_so, at + 6, zlib.crc32(good_so))
+    assert bad_so != good_so
+    assert len(bad_so) == len(good_so)
+
+    head, tail = _record({name: good_so}, b"000AAAA")
+    good_record = head + tail
+    head, tail = _record({name: bad_so}, b"")
+    bad_record = forge_text_crc(head, tail, zlib.crc32(good_record))
+    assert len(bad_record) == len(good_record)
+
+    good = wheel({name: good_so, f"{DIST_INFO}/RECORD": good_record})
+    kept = shutil.copy(good, tmp_path / "good.whl")
+    forged = wheel({name: bad_so, f"{DIST_INFO}/RECORD": bad_record})  # the same file name
+    assert forged == good
+    claims = [[(i.filename, i.CRC, i.file_size) for i in zipfile.ZipFile(w).infolist()] for w in (kept, forged)]
+    assert claims[0] == claims[1], "the forgery must keep every central-directory claim"
+    return Path(kept), forged
+
+
+@pytest.mark.parametrize("bad", ["ext_2_99", "ext_unallowed"], ids=["GLIBC_2.99", "libssl.so.3"])
+def test_forged_crc_and_size_miss_the_warm_cache(
+    fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    kept, forged = _forged_pair(fx, wheel, tmp_path, getattr(fx, bad))
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    forged_bytes = forged.read_bytes()
+    forged.write_bytes(kept.read_bytes())
+    assert main([str(forged), *cache]) == 0  # the compliant wheel, same path and name, warms the cache
+    forged.write_bytes(forged_bytes)
+    capsys.readouterr()
+    assert main([str(forged), "--no-cache"]) == 1
+    cold = capsys.readouterr().out
+    assert main([str(forged), *cache]) == 1
+    assert capsys.readouterr().out == cold
+
+
+def _flip_a_bit_in(path: Path, member: str) -> None:
+    """Flip one bit of ``member``'s compressed bytes, leaving its stale CRC-32 in place."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = (
+        int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def test_stale_crc_one_bit_flip_is_an_error_warm_as_cold(
+    fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([str(path), *cache]) == 0
+    _flip_a_bit_in(path, f"pkg/x{SO}")
+    assert main([str(path), "--no-cache"]) == 2
+    assert main([str(path), *cache]) == 2
+    assert f"pkg/x{SO}" in capsys.readouterr().err
+
+
+def test_gate_with_a_warm_pytest_cache_fails_a_flipped_bit(
+    pytester: pytest.Pytester, fx: Fixtures, wheel: Callable[..., Path]
+) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+    args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
+    pytester.runpytest(*args).assert_outcomes(passed=12)
+    _flip_a_bit_in(path, f"pkg/x{SO}")
+    pytester.runpytest(*args).assert_outcomes(failed=1)
+
+
+def _same_size(fx: Fixtures) -> tuple[bytes, bytes]:
+    good, bad = fx.ext_2_17.read_bytes(), fx.ext_2_99.read_bytes()
+    size = max(len(good), len(bad))
+    return pad(good, size), pad(bad, size)
+
+
+def test_directory_rebuilt_with_same_size_and_mtime_misses(fx: Fixtures, tmp_path: Path) -> None:
+    good, bad = _same_size(fx)
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    so = tree / "pkg" / f"x{SO}"
+    so.write_bytes(good)
+    store = CountingStore(tmp_path / "c")
+    settle()
+    assert read_wheel_facts(tree, store=store).elves[0].symbols_by_version().keys() <= {"GLIBC_2.14", "GLIBC_2.17"}
+    assert read_wheel_facts(tree, store=store).elves[0].symbols_by_version().keys() <= {"GLIBC_2.14", "GLIBC_2.17"}
+    assert (store.hits, store.saves) == (1, 1)
+
+    before = so.stat()
+    with so.open("r+b") as f:  # same inode, same size
+        f.write(bad)
+    os.utime(so, ns=(before.st_atime_ns, before.st_mtime_ns))  # cp -p, SOURCE_DATE_EPOCH
+    after = so.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    settle()  # old enough to be trusted again: only ctime tells the rebuild apart
+    assert "GLIBC_2.99" in read_wheel_facts(tree, store=store).elves[0].symbols_by_version()
+    assert (store.hits, store.saves) == (1, 2)
+
+
+def test_freshly_changed_directory_is_not_cached(fx: Fixtures, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    shutil.copy(fx.ext_2_17, tree / f"x{SO}")
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(tree, store=store)
+    read_wheel_facts(tree, store=store)
+    assert (store.keys, store.saves) == ([], 0)  # written within the clock tick margin: no identity
+
+
+def test_wheel_changed_while_read_is_not_saved(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+
+    class Swapping(CountingStore):
+        def load(self, key: str) -> dict[str, object] | None:
+            entry = super().load(key)
+            wheel({f"pkg/x{SO}": fx.ext_2_99}, version="2").replace(path)  # rebuilt under the reader
+            return entry
+
+    store = Swapping(tmp_path / "c")
+    read_wheel_facts(path, store=store)
+    assert store.saves == 0
+
+
+def test_bare_elf_is_keyed_by_content(fx: Fixtures, tmp_path: Path) -> None:
+    good, bad = _same_size(fx)
+    so = tmp_path / f"x{SO}"
+    so.write_bytes(good)
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(so, store=store)
+    before = so.stat()
+    so.write_bytes(bad)
+    os.utime(so, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "GLIBC_2.99" in read_wheel_facts(so, store=store).elves[0].symbols_by_version()
+    assert store.hits == 0
