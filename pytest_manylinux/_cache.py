@@ -7,50 +7,186 @@ central directory) misses whatever its CRC-32 says; for files in a directory,
 what user space cannot set back (size, mtime, ctime, device, inode), and
 nothing at all for a file changed too recently to tell apart from a rewrite.
 The key also holds the input's file name (its tags), the limits it was read
-under and this module's format version. Facts never depend on policy data, so
-one entry serves every policy.
+under and :data:`FORMAT`. Facts never depend on policy data, so one entry
+serves every policy.
 
-Entries are written only after an input was read without error, so a bad
-input never leaves anything behind. JSON, not pickle: a cache directory may be
-shared or restored in CI, and loading it must never run code.
+An entry is untrusted input like any other: decoding checks the type of every
+field and every list element, and anything else is a miss. Entries are written
+only after an input was read without error. JSON, not pickle: a cache directory may be shared or restored in CI, and
+loading it must never run code. Whoever can write the cache directory can
+still change verdicts, as whoever can write the wheel can.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
+import types
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._model import ElfFacts, SymbolRef, VersionNeed, WheelFacts
+from ._model import WheelFacts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
-__all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode"]
+__all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode", "format_of"]
 
-#: Bump whenever ElfFacts, WheelFacts or what _elf reads changes.
-FORMAT = 1
+#: Bump when what ``_elf`` reads into the same fields changes meaning; changes
+#: to the fields themselves change :data:`FORMAT` on their own.
+EPOCH = 2
 
-_SCALARS = (
-    "elf_class",
-    "little_endian",
-    "machine",
-    "osabi",
-    "elf_type",
-    "flags",
-    "arch",
-    "arch_problem",
-    "isa",
-    "interpreter",
-    "soname",
-    "python_init",
-    "has_dynamic",
-    "has_program_headers",
-    "exec_stack",
-)
+_NONE = type(None)
+
+
+class _BadEntryError(Exception):
+    """An entry that does not decode to the facts it should hold: a miss."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Codec:
+    """How one type goes to JSON and back, checking every value on the way back.
+
+    ``leaf`` is the exact set of JSON types a scalar value may have (so a
+    column of them is checked in one pass), or None for composite values.
+    ``spec`` names the type's shape; :data:`FORMAT` hashes it.
+    """
+
+    spec: str
+    encode: Callable[[object], object]
+    decode: Callable[[object], object]
+    leaf: frozenset[type] | None = None
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def _scalar(tp: type) -> _Codec:
+    def decode(value: object) -> object:
+        if type(value) is not tp:  # exact: True is not an int, 1 is not a bool
+            raise _BadEntryError(tp.__name__)
+        return value
+
+    return _Codec(tp.__name__, _identity, decode, frozenset({tp}))
+
+
+def _optional(inner: _Codec) -> _Codec:
+    def encode(value: object) -> object:
+        return None if value is None else inner.encode(value)
+
+    def decode(value: object) -> object:
+        return None if value is None else inner.decode(value)
+
+    leaf = None if inner.leaf is None else inner.leaf | {_NONE}
+    return _Codec(f"{inner.spec}?", encode, decode, leaf)
+
+
+def _column(inner: _Codec, value: object) -> list[object]:
+    """A JSON list whose every element decodes with ``inner``."""
+    if type(value) is not list:
+        raise _BadEntryError("list")
+    if inner.leaf is not None:
+        if not set(map(type, value)) <= inner.leaf:
+            raise _BadEntryError(inner.spec)
+        return value
+    return [inner.decode(v) for v in value]
+
+
+def _sequence(inner: _Codec, make: Callable[[Iterable[object]], object], name: str) -> _Codec:
+    def encode(value: object) -> object:
+        items = [inner.encode(v) for v in typing.cast("Iterable[object]", value)]
+        return sorted(typing.cast("list[str]", items)) if make is frozenset else items
+
+    def decode(value: object) -> object:
+        return make(_column(inner, value))
+
+    return _Codec(f"{name}[{inner.spec}]", encode, decode)
+
+
+def _rows(cls: type) -> _Codec:
+    """A tuple of small dataclasses, stored as one list per field (compact, checked per column)."""
+    names, fields = _fields(cls)
+
+    def encode(value: object) -> object:
+        rows = list(typing.cast("Iterable[object]", value))
+        return [[codec.encode(getattr(row, name)) for row in rows] for name, codec in zip(names, fields, strict=True)]
+
+    def decode(value: object) -> object:
+        if type(value) is not list or len(value) != len(fields):
+            raise _BadEntryError(cls.__name__)
+        columns = [_column(codec, column) for codec, column in zip(fields, value, strict=True)]
+        if len({len(column) for column in columns}) > 1:
+            raise _BadEntryError(cls.__name__)
+        return tuple(map(cls, *columns))
+
+    return _Codec(f"tuple[{_record_spec(cls, names, fields)}]", encode, decode)
+
+
+def _record(cls: type, *, omit: tuple[str, ...] = ()) -> _Codec:
+    """A dataclass as a JSON object with exactly its fields (less ``omit``); decodes to keyword arguments."""
+    names, fields = _fields(cls, omit)
+    expected = set(names)
+
+    def encode(value: object) -> object:
+        return {name: codec.encode(getattr(value, name)) for name, codec in zip(names, fields, strict=True)}
+
+    def decode(value: object) -> object:
+        if type(value) is not dict or value.keys() != expected:
+            raise _BadEntryError(cls.__name__)
+        return {name: codec.decode(value[name]) for name, codec in zip(names, fields, strict=True)}
+
+    return _Codec(_record_spec(cls, names, fields), encode, decode)
+
+
+def _record_spec(cls: type, names: tuple[str, ...], fields: tuple[_Codec, ...]) -> str:
+    return f"{cls.__name__}({','.join(f'{n}:{c.spec}' for n, c in zip(names, fields, strict=True))})"
+
+
+def _fields(cls: type, omit: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[_Codec, ...]]:
+    hints = typing.get_type_hints(cls)
+    if not all(f.init for f in dataclasses.fields(cls)):
+        msg = f"the facts cache rebuilds {cls.__name__} from its fields, so every field must be an __init__ argument"
+        raise TypeError(msg)
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in omit)
+    return names, tuple(_codec(hints[name]) for name in names)
+
+
+def _codec(tp: object) -> _Codec:
+    """The codec of a field type; TypeError for a type the cache cannot keep."""
+    if tp in (str, int, bool):
+        return _scalar(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union) and len(args) == 2 and _NONE in args:  # noqa: PLR2004 - X | None
+        return _optional(_codec(next(a for a in args if a is not _NONE)))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004 - tuple[X, ...]
+        item = args[0]
+        if dataclasses.is_dataclass(item) and isinstance(item, type):
+            return _rows(item)
+        return _sequence(_codec(item), tuple, "tuple")
+    if origin is frozenset and args == (str,):
+        return _sequence(_codec(args[0]), frozenset, "frozenset")
+    msg = f"the facts cache cannot store a field of type {tp!r}; teach pytest_manylinux._cache._codec it"
+    raise TypeError(msg)
+
+
+def format_of(cls: type, *, omit: tuple[str, ...] = ()) -> str:
+    """The format of entries holding ``cls``: changes with any field's name, type or order."""
+    return _format(_record(cls, omit=omit))
+
+
+def _format(codec: _Codec) -> str:
+    return hashlib.sha256(f"{EPOCH}\0{codec.spec}".encode()).hexdigest()[:16]
+
+
+# WheelFacts.path is where the input is now, so it is given to decode, not stored.
+_WHEEL = _record(WheelFacts, omit=("path",))
+#: The entry format: derived from the fields of WheelFacts and everything in it.
+FORMAT = _format(_WHEEL)
 
 
 def digest(kind: str, filename: str, keys: Iterable[str]) -> str:
@@ -62,60 +198,24 @@ def digest(kind: str, filename: str, keys: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def _encode_elf(elf: ElfFacts) -> dict[str, Any]:
-    out: dict[str, Any] = {name: getattr(elf, name) for name in _SCALARS}
-    out["path"] = elf.path
-    out["needed"] = list(elf.needed)
-    out["rpath"] = list(elf.rpath)
-    out["runpath"] = list(elf.runpath)
-    out["needs"] = [[n.library, n.version, n.weak] for n in elf.version_needs]
-    out["undefined"] = [[s.name, s.version, s.library, s.weak, s.function] for s in elf.undefined]
-    return out
-
-
-def _decode_elf(data: dict[str, Any]) -> ElfFacts:
-    return ElfFacts(
-        path=data["path"],
-        needed=tuple(data["needed"]),
-        rpath=tuple(data["rpath"]),
-        runpath=tuple(data["runpath"]),
-        version_needs=tuple(VersionNeed(lib, ver, weak) for lib, ver, weak in data["needs"]),
-        undefined=tuple(SymbolRef(n, v, lib, w, f) for n, v, lib, w, f in data["undefined"]),
-        **{name: data[name] for name in _SCALARS},
-    )
-
-
 def encode(facts: WheelFacts) -> dict[str, Any]:
     """WheelFacts as JSON-ready data; RECORD is kept only for the ELF paths it covers."""
     record = facts.record
-    return {
-        "format": FORMAT,
-        "kind": facts.kind,
-        "name": facts.name,
-        "version": facts.version,
-        "filename_platforms": list(facts.filename_platforms),
-        "wheel_platforms": None if facts.wheel_platforms is None else list(facts.wheel_platforms),
-        "record": None if record is None else sorted(e.path for e in facts.elves if e.path in record),
-        "elves": [_encode_elf(e) for e in facts.elves],
-    }
+    if record is not None:
+        facts = dataclasses.replace(facts, record=frozenset(e.path for e in facts.elves if e.path in record))
+    out = typing.cast("dict[str, Any]", _WHEEL.encode(facts))
+    out["format"] = FORMAT
+    return out
 
 
-def decode(data: dict[str, Any], path: str) -> WheelFacts | None:
+def decode(data: object, path: str) -> WheelFacts | None:
     """Back to WheelFacts for the input at ``path``; None if the entry is unusable."""
+    if type(data) is not dict or data.get("format") != FORMAT:
+        return None
+    body = {k: v for k, v in data.items() if k != "format"}
     try:
-        if data.get("format") != FORMAT:
-            return None
-        return WheelFacts(
-            path=path,
-            kind=data["kind"],
-            name=data["name"],
-            version=data["version"],
-            filename_platforms=tuple(data["filename_platforms"]),
-            wheel_platforms=None if data["wheel_platforms"] is None else tuple(data["wheel_platforms"]),
-            record=None if data["record"] is None else frozenset(data["record"]),
-            elves=tuple(_decode_elf(e) for e in data["elves"]),
-        )
-    except (KeyError, TypeError, ValueError):
+        return WheelFacts(path=path, **typing.cast("dict[str, Any]", _WHEEL.decode(body)))
+    except (_BadEntryError, RecursionError, MemoryError):
         return None  # a damaged or foreign entry is a miss, never an error
 
 

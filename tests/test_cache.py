@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import shutil
 import time
+import types
+import typing
 import zipfile
 import zlib
 from pathlib import Path
@@ -17,10 +21,11 @@ from forge import forge_crc, forge_text_crc, pad
 from pytest_manylinux import _cache
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import read_wheel_facts
+from pytest_manylinux._model import ElfFacts, SymbolRef, WheelFacts
 from pytest_manylinux._wheel import SETTLE_NS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from builders import Fixtures
 
@@ -279,3 +284,127 @@ def test_bare_elf_is_keyed_by_content(fx: Fixtures, tmp_path: Path) -> None:
     os.utime(so, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert "GLIBC_2.99" in read_wheel_facts(so, store=store).elves[0].symbols_by_version()
     assert store.hits == 0
+
+
+# -- hostile entries (issue 9) -------------------------------------------------
+
+
+def _mutations(value: object) -> Iterator[tuple[str, Callable[[object], object]]]:
+    """(description, replacement) for the node and every node below it; each breaks the schema."""
+    yield "float", lambda _: 1.5
+    yield "object", lambda _: {"k": []}
+    if type(value) is str:
+        yield "int", lambda _: 7
+    elif type(value) is bool:
+        yield "int", lambda v: int(typing.cast("bool", v))
+    elif type(value) is int:
+        yield "bool", lambda _: True
+        yield "str", lambda _: "7"
+    elif type(value) is list:
+        yield "str", lambda _: "x"
+        yield "append float", lambda v: [*typing.cast("list[object]", v), 1.5]
+        yield "append nested", lambda v: [*typing.cast("list[object]", v), [[["x"]]]]
+    elif type(value) is dict:
+        yield "extra key", lambda v: {**typing.cast("dict[str, object]", v), "extra": None}
+        for key in typing.cast("dict[str, object]", value):
+            yield f"without {key}", functools.partial(_without, key=key)
+
+
+def _without(value: object, key: str) -> object:
+    return {n: x for n, x in typing.cast("dict[str, object]", value).items() if n != key}
+
+
+def _corpus(entry: object, path: tuple[object, ...] = ()) -> Iterator[tuple[str, object]]:
+    """Every single-mutation variant of ``entry``: (where and what, the new entry)."""
+    node: object = entry
+    for step in path:
+        node = (
+            typing.cast("list[object]", node)[step]
+            if type(step) is int
+            else typing.cast("dict[object, object]", node)[step]
+        )
+    for what, change in _mutations(node):
+        yield f"{'/'.join(map(str, path))}: {what}", _replace(entry, path, change(node))
+    if type(node) is dict:
+        for key in typing.cast("dict[str, object]", node):
+            if path or key != "format":
+                yield from _corpus(entry, (*path, key))
+    elif type(node) is list:
+        for index in range(len(node)) if len(node) <= 25 else (0, len(node) - 1):  # every column, a few rows
+            yield from _corpus(entry, (*path, index))
+
+
+def _replace(node: object, path: tuple[object, ...], new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if type(node) is list:
+        out = list(node)
+        out[typing.cast("int", head)] = _replace(out[typing.cast("int", head)], rest, new)
+        return out
+    out_d = dict(typing.cast("dict[str, object]", node))
+    out_d[typing.cast("str", head)] = _replace(out_d[typing.cast("str", head)], rest, new)
+    return out_d
+
+
+def test_malformed_entries_are_misses(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    path = wheel({f"pkg/_o{SO}": fx.ext_origin, "pkg.libs/libvendored.so.1": fx.libvendored, "bin/t": fx.exe_nix})
+    fresh = read_wheel_facts(path)
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(path, store=store)
+    entry = json.loads(store.entry().read_text())
+    hit = read_wheel_facts(path, store=store)
+    assert hit.elves == fresh.elves
+    assert hit != fresh  # RECORD is kept only for the ELF paths: tells a hit from a miss
+    corpus = list(_corpus(entry))
+    assert len(corpus) > 300
+    for what, bad in corpus:
+        store.entry().write_text(json.dumps(bad))
+        assert _cache.decode(bad, str(path)) is None, what
+        assert read_wheel_facts(path, store=store) == fresh, what  # a miss, read again, saved again
+        assert json.loads(store.entry().read_text()) == entry
+
+
+# -- the format follows the facts (issue 13) -----------------------------------
+
+
+def _variant(cls: type, **extra: object) -> type:
+    """``cls`` rebuilt with extra fields (name -> type), as a change to _model would make it."""
+    hints = typing.get_type_hints(cls)
+    fields: list[tuple[str, object, object]] = [
+        (f.name, hints[f.name], dataclasses.field(default=f.default)) for f in dataclasses.fields(cls)
+    ]
+    fields += [(name, tp, dataclasses.field(default=())) for name, tp in extra.items()]
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True, slots=True)
+
+
+def test_format_is_derived_from_the_fields() -> None:
+    assert _cache.format_of(WheelFacts, omit=("path",)) == _cache.FORMAT
+    assert _cache.format_of(ElfFacts) == _cache.format_of(_variant(ElfFacts))
+    assert _cache.format_of(ElfFacts) != _cache.format_of(_variant(ElfFacts, warnings=tuple[str, ...]))
+    assert _cache.format_of(SymbolRef) != _cache.format_of(_variant(SymbolRef, aliases=tuple[str, ...]))
+
+
+def test_new_fields_of_supported_types_round_trip() -> None:
+    elf_type = _variant(ElfFacts, warnings=tuple[str, ...], defined=tuple[SymbolRef, ...])
+    codec = _cache._codec(types.GenericAlias(tuple, (elf_type, ...)))
+    elf = elf_type(
+        path="a.so",
+        elf_class=64,
+        little_endian=True,
+        machine="EM_X86_64",
+        osabi="ELFOSABI_SYSV",
+        elf_type="ET_DYN",
+        flags=0,
+        arch="x86_64",
+        warnings=("odd", "odder"),
+        defined=(SymbolRef("f", "V_1", None, weak=True, function=False),),
+    )
+    encoded = json.loads(json.dumps(codec.encode((elf,))))
+    assert codec.decode(encoded) == (elf,)
+
+
+@pytest.mark.parametrize("tp", [dict[str, int], list[str], float, tuple[str, int], "set[str]"])
+def test_unsupported_field_types_fail_loudly(tp: object) -> None:
+    with pytest.raises(TypeError, match="cannot store a field of type"):
+        _cache.format_of(_variant(ElfFacts, extra=tp))
