@@ -11,19 +11,24 @@ under and :data:`FORMAT`. Facts never depend on policy data, so one entry
 serves every policy.
 
 An entry is untrusted input like any other: decoding checks the type of every
-field and every list element, and anything else is a miss. Entries are written
-only after an input was read without error. JSON, not pickle: a cache directory may be shared or restored in CI, and
+field and every list element, and anything else (including JSON nested deep
+enough to exhaust the parser) is a miss. Entries over :data:`MAX_ENTRY_BYTES`
+are neither written nor read. Writes never go through a symlink, leave no
+temporary file behind, and a cache that cannot be written is simply not used.
+JSON, not pickle: a cache directory may be shared or restored in CI, and
 loading it must never run code. Whoever can write the cache directory can
 still change verdicts, as whoever can write the wheel can.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-import tempfile
+import re
+import stat
 import types
 import typing
 from pathlib import Path
@@ -34,11 +39,17 @@ from ._model import WheelFacts
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode", "format_of"]
+__all__ = ["FORMAT", "MAX_ENTRY_BYTES", "DirCache", "decode", "default_dir", "digest", "encode", "format_of"]
 
 #: Bump when what ``_elf`` reads into the same fields changes meaning; changes
 #: to the fields themselves change :data:`FORMAT` on their own.
 EPOCH = 2
+
+#: Entries larger than this are neither written nor read: the biggest real
+#: wheel we know (tensorflow_cpu 2.15, 565 MB of libraries) needs 1.4 MiB, and
+#: a hostile wheel whose symbol names inflate a thousandfold must not make the
+#: warm run need more memory than the cold one.
+MAX_ENTRY_BYTES = 8 << 20
 
 _NONE = type(None)
 
@@ -225,30 +236,88 @@ def default_dir() -> Path:
     return Path(base) / "pytest-manylinux"
 
 
+_KEY = re.compile(r"[0-9a-f]{16,128}")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 class DirCache:
-    """One JSON file per input digest in a directory; used by the CLI."""
+    """One JSON file per key under ``directory/<2 hex>/``; the CLI's and the plugin's store.
+
+    The directory itself may be a symlink (the user chose it); nothing below
+    it is followed: the subdirectory is opened with ``O_NOFOLLOW`` and the
+    entry is read and written relative to that descriptor. Keys must be hex
+    digests, so no key can name a path.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _file(self, key: str) -> Path:
-        return self.directory / f"{key[:2]}" / f"{key}.json"
-
     def load(self, key: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads(self._file(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        """The entry under ``key``; None for a miss, a bad entry, or anything odd on disk."""
+        if not _KEY.fullmatch(key):
             return None
-        return data if isinstance(data, dict) else None
+        try:
+            blob = self._read(key)
+            data = json.loads(blob) if blob is not None else None
+        except (OSError, ValueError, RecursionError, MemoryError):  # ValueError: bad JSON or UTF-8
+            return None
+        return data if type(data) is dict else None
+
+    def _read(self, key: str) -> bytes | None:
+        sub = os.open(self.directory / key[:2], _DIR_FLAGS)
+        try:
+            # O_NONBLOCK: a FIFO planted as an entry must not hang the run.
+            fd = os.open(f"{key}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=sub)
+        finally:
+            os.close(sub)
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+                return None
+            blob = f.read(MAX_ENTRY_BYTES + 1)
+        return blob if len(blob) <= MAX_ENTRY_BYTES else None
 
     def save(self, key: str, data: dict[str, Any]) -> None:
-        """Write atomically; a cache that cannot be written is simply not used."""
-        target = self._file(key)
+        """Write atomically; failing to (a full disk, a limit, a symlink) is not an error."""
+        if not _KEY.fullmatch(key):
+            return
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, separators=(",", ":"))
-            Path(tmp).replace(target)
+            blob = json.dumps(data, separators=(",", ":")).encode("ascii")
+        except (TypeError, ValueError, RecursionError):
+            return
+        if len(blob) > MAX_ENTRY_BYTES:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            root = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(key[:2], 0o755, dir_fd=root)
+                sub = os.open(key[:2], _DIR_FLAGS, dir_fd=root)
+            finally:
+                os.close(root)
+            try:
+                _write_new(sub, f"{key}.json", blob)
+            finally:
+                os.close(sub)
         except OSError:
             return
+
+
+def _write_new(directory: int, name: str, blob: bytes) -> None:
+    """Write ``blob`` to a fresh temporary file in ``directory``, then rename it to ``name``.
+
+    ``O_EXCL | O_NOFOLLOW`` never opens anything that already exists, and
+    ``os.replace`` over a symlink replaces the link, never its target. On any
+    failure the temporary file is removed and the error re-raised.
+    """
+    tmp = f".tmp-{os.urandom(8).hex()}.json"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=directory)
+        raise

@@ -7,6 +7,8 @@ import functools
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import types
 import typing
@@ -363,6 +365,120 @@ def test_malformed_entries_are_misses(fx: Fixtures, wheel: Callable[..., Path], 
         assert _cache.decode(bad, str(path)) is None, what
         assert read_wheel_facts(path, store=store) == fresh, what  # a miss, read again, saved again
         assert json.loads(store.entry().read_text()) == entry
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 200_000 + "]" * 200_000,
+        '{"format": "%s", "kind": ' + "[" * 200_000 + "]" * 200_000 + "}",
+        '{"format": "%s", "kind": "wheel", "elves": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}",
+        "\xff\xfe not UTF-8",
+        '{"flags": 1' + "0" * 5000 + "}",
+        "NaN",
+        "",
+    ],
+    ids=["deep-list", "deep-field", "deep-object", "bytes", "huge-int", "nan", "empty"],
+)
+def test_unparsable_entries_are_misses(
+    fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(path, store=store)
+    store.entry().write_bytes(text.replace("%s", _cache.FORMAT).encode("latin-1"))
+    capsys.readouterr()
+    assert main([str(path), "--cache-dir", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_entries_over_the_cap_are_neither_read_nor_written(
+    fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(path, store=store)
+    with store.entry().open("ab") as f:  # still valid JSON: trailing whitespace
+        f.write(b" " * _cache.MAX_ENTRY_BYTES)
+    read_wheel_facts(path, store=store)
+    assert store.hits == 0
+    big = tmp_path / "big"
+    _cache.DirCache(big).save("ab" * 32, {"x": "y" * _cache.MAX_ENTRY_BYTES})
+    assert not list(big.rglob("*"))
+
+
+def test_writes_never_follow_a_planted_symlink(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("precious")
+    probe = CountingStore(tmp_path / "probe")
+    read_wheel_facts(path, store=probe)
+    key = probe.keys[-1]
+
+    # The subdirectory is a symlink out of the cache: nothing is written there.
+    linked = tmp_path / "c1"
+    linked.mkdir()
+    (linked / key[:2]).symlink_to(outside)
+    (outside / f"{key}.json").symlink_to(victim)
+    store = CountingStore(linked)
+    read_wheel_facts(path, store=store)
+    read_wheel_facts(path, store=store)
+    assert (store.hits, victim.read_text()) == (0, "precious")
+    assert sorted(p.name for p in outside.iterdir()) == [f"{key}.json", "victim.txt"]
+
+    # The entry is a symlink: neither read through nor written through; the link itself is replaced.
+    direct = tmp_path / "c2"
+    (direct / key[:2]).mkdir(parents=True)
+    shutil.copy(probe.entry(), outside / "valid.json")
+    (direct / key[:2] / f"{key}.json").symlink_to(outside / "valid.json")
+    store = CountingStore(direct)
+    read_wheel_facts(path, store=store)
+    assert store.hits == 0
+    assert not (direct / key[:2] / f"{key}.json").is_symlink()
+    read_wheel_facts(path, store=store)
+    assert store.hits == 1
+    assert victim.read_text() == "precious"
+
+    # A FIFO or a directory at the entry path: a miss at once, no hang, no error.
+    odd = tmp_path / "c3"
+    (odd / key[:2]).mkdir(parents=True)
+    os.mkfifo(odd / key[:2] / f"{key}.json")
+    assert _cache.DirCache(odd).load(key) is None
+    read_wheel_facts(path, store=CountingStore(odd))
+    assert [p.name for p in (odd / key[:2]).iterdir()] == [f"{key}.json"]
+
+
+def test_keys_that_are_not_digests_are_ignored(tmp_path: Path) -> None:
+    store = _cache.DirCache(tmp_path / "c")
+    for key in ("../../escape", "ab/../../x", "", "ABCDEF0123456789"):
+        store.save(key, {"x": 1})
+        assert store.load(key) is None
+    assert not (tmp_path / "c").exists()
+    assert not (tmp_path / "escape.json").exists()
+
+
+_FSIZE_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+from pytest_manylinux.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_file_too_large_on_a_cache_write_is_silent(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    cache = tmp_path / "c"
+    result = subprocess.run(
+        [sys.executable, "-c", _FSIZE_CHILD, str(path), "--cache-dir", str(cache)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [p for p in cache.rglob("*") if p.is_file()] == []  # no entry, no temporary file left
 
 
 # -- the format follows the facts (issue 13) -----------------------------------
