@@ -7,7 +7,6 @@ for; the most compatible tag falls out of evaluating the whole family.
 from __future__ import annotations
 
 import collections
-import contextlib
 import hashlib
 import os
 import threading
@@ -131,26 +130,23 @@ def read_wheel_facts(
 ) -> WheelFacts:
     """Read every ELF file of a wheel, directory or bare ELF file.
 
-    With a ``store``, an input whose content is unchanged is not opened past
-    its central directory, and pyelftools is not even imported. A wheel or ELF
-    file is identified by the sha256 of all its bytes, files in a directory by
-    their stat (see ``_wheel.Member``); facts are saved only if the file did
-    not change while it was read.
+    With a ``store``, an input whose content is unchanged is not even opened
+    as a zip, and pyelftools is not imported: its entry was written after a
+    full read of the same bytes under the same limits, which would pass the
+    same checks again. A wheel or ELF file is identified by the sha256 of all
+    its bytes, files in a directory by their stat (see ``_wheel.Member``);
+    facts are saved only if the input did not change while it was read.
     """
-    hasher = _Hasher.start_for(path) if store is not None else None
-    try:
-        with open_input(path, limits) as reader:
-            members = None if reader.kind in _HASHED else list(reader.members())
-            identity = _identify(reader, hasher, members) if store is not None else None
-            if store is not None and identity is not None:
-                entry = store.load(identity.key)
-                cached = _cache.decode(entry, reader.display) if entry is not None else None
-                if cached is not None:
-                    return cached
-            facts = _read(reader, list(reader.members()) if members is None else members)
-    finally:
-        if hasher is not None:
-            hasher.join()
+    reader = open_input(path, limits)
+    members = None if reader.kind in _HASHED else list(reader.members())
+    identity = _identify(reader, members) if store is not None else None
+    if store is not None and identity is not None:
+        entry = store.load(identity.key)
+        cached = _cache.decode(entry, reader.display) if entry is not None else None
+        if cached is not None:
+            return cached
+    with reader:
+        facts = _read(reader, list(reader.members()) if members is None else members)
     if store is not None and identity is not None and identity.unchanged(reader.path):
         store.save(identity.key, _cache.encode(facts))
     return facts
@@ -158,35 +154,6 @@ def read_wheel_facts(
 
 #: Inputs identified by the sha256 of the whole file.
 _HASHED = ("wheel", "elf")
-
-
-class _Hasher(threading.Thread):
-    """The sha256 of a file, on its own thread.
-
-    hashlib and file reads release the GIL, so hashing overlaps with reading
-    the zip's central directory on the calling thread.
-    """
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(name="manylinux-hash", daemon=True)
-        self.path = path
-        self.settled = 0
-        self.result: tuple[str, tuple[int, ...]] | None = None
-
-    @classmethod
-    def start_for(cls, path: str | os.PathLike[str]) -> _Hasher | None:
-        """A started hasher if ``path`` is a file, else None (a directory, ``installed:NAME``)."""
-        file = Path(path)
-        if not file.is_file():
-            return None
-        hasher = cls(file)
-        hasher.start()
-        return hasher
-
-    def run(self) -> None:
-        self.settled = time.time_ns() - SETTLE_NS  # before the file's stat is taken
-        with contextlib.suppress(OSError):
-            self.result = _hash_file(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +181,7 @@ class _Identity:
         return now == (self.sha256, self.stamp)
 
 
-def _identify(reader: InputReader, hasher: _Hasher | None, members: list[Member] | None) -> _Identity | None:
+def _identify(reader: InputReader, members: list[Member] | None) -> _Identity | None:
     """What identifies the input's content, as a cache key; None when nothing does.
 
     A zip's CRC-32s can be forged and are not checked until a member is
@@ -226,33 +193,62 @@ def _identify(reader: InputReader, hasher: _Hasher | None, members: list[Member]
     label = reader.display if reader.kind == "installed" else reader.path.name
     limits = f"limits:{reader.limits}"
     if members is None:
-        if hasher is None:
-            return None  # became a file after we looked: nothing was hashed
-        hasher.join()
-        if hasher.result is None:
+        settled = time.time_ns() - SETTLE_NS  # before the file's stat is taken
+        try:
+            content, stamp = _hash_file(reader.path)
+        except OSError:
             return None
-        content, stamp = hasher.result
         key = _cache.digest(reader.kind, label, (limits, f"sha256:{content}"))
-        return _Identity(key, content, stamp, hasher.settled)
+        return _Identity(key, content, stamp, settled)
     if any(not m.key for m in members):
         return None
     return _Identity(_cache.digest(reader.kind, label, (limits, *(m.key for m in members))))
 
 
 def _hash_file(path: Path) -> tuple[str, tuple[int, ...]]:
-    """sha256 of a file's bytes, and its stat before hashing (to tell a concurrent change)."""
+    """A sha256 of the file's bytes, and its stat before hashing (to tell a concurrent change).
+
+    Above :data:`_SPLIT_BYTES` the two halves are hashed on two threads
+    (hashlib and reads release the GIL) and the result is the sha256 of both
+    digests: any changed byte still changes it, in half the wall time.
+    """
     with path.open("rb") as f:
-        stamp = _stat_stamp(os.fstat(f.fileno()))
-        h = hashlib.sha256()
-        buffer = bytearray(_HASH_CHUNK)
-        view = memoryview(buffer)
-        while n := f.readinto(buffer):
-            h.update(view[:n])
-    return h.hexdigest(), stamp
+        fd = f.fileno()
+        st = os.fstat(fd)
+        half = st.st_size // 2 if st.st_size >= _SPLIT_BYTES else st.st_size
+        if half == st.st_size:
+            return _hash_range(fd, 0, half).hex(), _stat_stamp(st)
+        second: list[bytes] = []
+        helper = threading.Thread(
+            target=lambda: second.append(_hash_range(fd, half, st.st_size)), name="manylinux-hash"
+        )
+        helper.start()
+        try:
+            first = _hash_range(fd, 0, half)
+        finally:
+            helper.join()
+    if not second:
+        raise OSError("the second half of the file could not be read")
+    return hashlib.sha256(b"halves\0" + first + second[0]).hexdigest(), _stat_stamp(st)
 
 
-#: hashlib releases the GIL on large updates; 1 MiB reads keep syscalls few and the buffer small.
+def _hash_range(fd: int, start: int, end: int) -> bytes:
+    """sha256 of bytes ``start:end`` of an open file, read with pread (no shared offset)."""
+    h = hashlib.sha256()
+    buffer = bytearray(_HASH_CHUNK)
+    view = memoryview(buffer)
+    while start < end:
+        n = os.preadv(fd, [view[: min(_HASH_CHUNK, end - start)]], start)
+        if n == 0:
+            break  # truncated while read: the stat taken after reading will differ
+        h.update(view[:n])
+        start += n
+    return h.digest()
+
+
+#: 1 MiB reads keep syscalls few and the buffer small; files above 8 MiB are hashed in two halves.
 _HASH_CHUNK = 1 << 20
+_SPLIT_BYTES = 8 << 20
 
 
 def _stat_stamp(st: os.stat_result) -> tuple[int, ...]:

@@ -275,6 +275,20 @@ def test_wheel_changed_while_read_is_not_saved(fx: Fixtures, wheel: Callable[...
     assert store.saves == 0
 
 
+def test_every_byte_of_a_large_wheel_is_hashed(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    path = wheel({f"pkg/x{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(9 << 20)})  # hashed in two halves
+    store = CountingStore(tmp_path / "c")
+    read_wheel_facts(path, store=store)
+    read_wheel_facts(path, store=store)
+    assert (store.hits, store.saves) == (1, 1)
+    for where in (0.25, 0.75):  # a byte of a member no auditor inflates, in each half
+        data = bytearray(path.read_bytes())
+        data[int(len(data) * where)] ^= 1
+        path.write_bytes(bytes(data))
+        read_wheel_facts(path, store=store)
+    assert (store.hits, store.saves) == (1, 3)
+
+
 def test_bare_elf_is_keyed_by_content(fx: Fixtures, tmp_path: Path) -> None:
     good, bad = _same_size(fx)
     so = tmp_path / f"x{SO}"
