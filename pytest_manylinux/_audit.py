@@ -210,7 +210,7 @@ def _hash_file(path: Path) -> tuple[str, tuple[int, ...]]:
 
     Above :data:`_SPLIT_BYTES` the two halves are hashed on two threads
     (hashlib and reads release the GIL) and the result is the sha256 of both
-    digests: any changed byte still changes it, in half the wall time.
+    digests: any changed byte still changes it, and a second idle core halves the wall time.
     """
     with path.open("rb") as f:
         fd = f.fileno()

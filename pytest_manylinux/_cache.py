@@ -226,7 +226,8 @@ def decode(data: object, path: str) -> WheelFacts | None:
     body = {k: v for k, v in data.items() if k != "format"}
     try:
         return WheelFacts(path=path, **typing.cast("dict[str, Any]", _WHEEL.decode(body)))
-    except (_BadEntryError, RecursionError, MemoryError):
+    # TypeError, ValueError: a check a facts class may make in __post_init__.
+    except (_BadEntryError, TypeError, ValueError, RecursionError, MemoryError):
         return None  # a damaged or foreign entry is a miss, never an error
 
 
