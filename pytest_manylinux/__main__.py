@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING, NoReturn
 from ._audit import audit
 from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
+from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
-from ._render import render_audit, render_markdown, summary_row, to_json
+from ._render import audit_document, render_audit, render_markdown
 from ._wheel import Limits, parse_size
 
 if TYPE_CHECKING:
@@ -32,11 +34,11 @@ EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 
 class _Args(argparse.Namespace):
-    paths: list[Path]
+    paths: list[str]
     policy: str | None
     policy_files: list[Path]
     json: bool
-    format: str
+    format: str | None
     verbose: bool
     cache_dir: Path | None
     no_cache: bool
@@ -72,7 +74,10 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
     )
     parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="wheel, directory, ELF file, or installed:NAME"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="wheel, glob, directory of wheels (else an unpacked tree), ELF file, or installed:NAME",
     )
     parser.add_argument(
         "--policy",
@@ -91,7 +96,7 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
-        default="text",
+        default=None,
         help="text diffs (default), one versioned JSON document, or a Markdown table for CI job summaries",
     )
     parser.add_argument("--json", action="store_true", help="same as --format=json")
@@ -119,11 +124,16 @@ def _error(message: str) -> NoReturn:
 def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     """Run the CLI on ``cli_args`` and return the exit code."""
     args = main_parser(prog).parse_args(cli_args, namespace=_Args())
+    if args.json and args.format not in (None, "json"):
+        _error(f"--json and --format={args.format} contradict each other: give one")
+    output = "json" if args.json else (args.format or "text")
     try:
         policies = load_policies(args.policy_files)
         if args.policy is not None:
             policies.validate(args.policy)  # fail on a typo before reading any wheel
-    except ManylinuxError as e:
+        here = Path.cwd()
+        inputs = expand_wheels([(p, here, "input") for p in args.paths], trees=True)
+    except (ManylinuxError, NoWheelError) as e:
         _error(str(e))
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
     bounds = {
@@ -134,38 +144,40 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     audits: list[Audit] = []
     errors: list[str] = []
-    for path in args.paths:
+    for path in inputs:
         try:
-            audits.append(audit(path, args.policy, policies=policies, store=store, limits=limits))
+            result = audit(path, args.policy, policies=policies, store=store, limits=limits)
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)
-    output = "json" if args.json else args.format
-    if output == "json":
-        document = dict(to_json(audits, tool=f"pytest-manylinux {_version()}", policy_data=policies.source))
-        document["errors"] = errors
-        print(json.dumps(document, indent=2))
-    elif output == "markdown":
-        print(render_markdown([summary_row(a) for a in audits]), end="")
-        for error in errors:
-            print(f"- ❌ `{error}`")
-    else:
-        for result in audits:
-            print(render_audit(result, verbose=args.verbose))
+            continue
+        if result.facts.kind == "directory" and not result.facts.elves:
+            message = f"{result.facts.path}: no wheel and no ELF file in this directory"
+            errors.append(message)
+            print(f"pytest-manylinux: error: {message}", file=sys.stderr)
+            continue
+        audits.append(result)
+    doc = audit_document(audits, tool=f"pytest-manylinux {_version()}", policy_data=policies.source, errors=errors)
+    try:
+        if output == "json":
+            print(json.dumps(doc, indent=2))
+        elif output == "markdown":
+            print(render_markdown(doc), end="")
+        else:
+            for result in audits:
+                print(render_audit(result, verbose=args.verbose, release=True))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (``| head``) has seen enough; the verdict still decides the exit code.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if errors:
         return EXIT_ERROR
-    return EXIT_OK if all(a.passed for a in audits) else EXIT_FAIL
+    return EXIT_OK if doc["passed"] else EXIT_FAIL
 
 
 def entrypoint() -> NoReturn:
-    """Console-script entry point; a closed pipe (``| head``) ends it quietly."""
-    try:
-        code = main(sys.argv[1:])
-        sys.stdout.flush()
-    except BrokenPipeError:
-        sys.stderr.close()  # nothing left to say, and no traceback about it
-        code = EXIT_FAIL
-    raise SystemExit(code)
+    """Console-script entry point."""
+    raise SystemExit(main(sys.argv[1:]))
 
 
 if __name__ == "__main__":

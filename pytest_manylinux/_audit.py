@@ -16,23 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
+from ._checks import NO_ALLOWANCES, Allowances, file_libc
 from ._errors import InvalidELFError
-from ._evaluate import (
-    NO_ALLOWANCES,
-    Allowances,
-    WheelIndex,
-    best_policy,
-    declared_arch,
-    evaluate_wheel,
-    file_libc,
-    tag_violations,
-)
+from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
-from ._policy import PolicySet, load_policies, parse_platform_tag
+from ._policy import PolicySet, declared_arch, declared_libc, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
 
 __all__ = ["FactsStore", "audit", "audit_elf", "audit_wheel", "judge", "read_wheel_facts"]
 
@@ -265,6 +257,8 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         name=meta.name,
         version=meta.version,
         filename_platforms=meta.filename_platforms,
+        python_tags=meta.python_tags,
+        abi_tags=meta.abi_tags,
         wheel_platforms=meta.wheel_platforms,
         record=meta.record,
         elves=tuple(elves),
@@ -282,21 +276,20 @@ def audit(
 ) -> Audit:
     """Audit one input against ``policy``, or against the tags it declares."""
     facts = read_wheel_facts(path, limits, store)
-    return judge(facts, policy, policies=policies, allow=allow)
+    return judge(facts, policy, policies=policies or default_policies(), allow=allow)
 
 
 def judge(
     facts: WheelFacts,
     policy: str | None = None,
     *,
-    policies: PolicySet | None = None,
+    policies: PolicySet,
     allow: Allowances = NO_ALLOWANCES,
 ) -> Audit:
-    """Evaluate facts already read; the plugin calls this once per marker."""
-    policies = policies or default_policies()
+    """Evaluate facts already read against ``policies`` (pure: the caller loads the data)."""
     index = WheelIndex(facts)
     arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
-    libc = _declared_libc(facts.declared_platforms) or next(
+    libc = declared_libc(facts.declared_platforms) or next(
         (lib for e in facts.elves if (lib := file_libc(e)) is not None), Libc.GLIBC
     )
     notes: list[str] = []
@@ -305,24 +298,16 @@ def judge(
     strictest = None
     if arch is not None and facts.elves:
         family = policies.family(libc, arch)
+        if len(family) == 1 and family[0].is_linux:
+            notes.append(
+                f"no manylinux or musllinux policy exists for {arch}: linux_{arch} is the only tag such wheels can "
+                "carry (PyPI accepts it only for armv6l and armv7l)"
+            )
         best = best_policy(index, family)
         sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
         strictest = evaluate_wheel(index, family[0])
 
-    declared: list[WheelVerdict] = []
-    unknown: list[str] = []
-    for tag in facts.declared_platforms:
-        if tag == "any":
-            continue
-        target = policies.for_tag(tag)
-        if target is None:
-            unknown.append(tag)
-            continue
-        if any(v.policy == target.tag for v in declared):
-            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
-        if target.note:
-            notes.append(f"{tag}: {target.note}")
-        declared.append(evaluate_wheel(index, target, allow))
+    declared, unknown = _declared(index, policies, allow, notes)
     tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown)
 
     if policy is not None:
@@ -356,7 +341,29 @@ def judge(
         declared=tuple(declared),
         strictest=strictest,
         notes=tuple(notes),
+        flags=auditwheel_flags(facts, strictest),
     )
+
+
+def _declared(
+    index: WheelIndex, policies: PolicySet, allow: Allowances, notes: list[str]
+) -> tuple[list[WheelVerdict], list[str]]:
+    """Verdicts for the tags a wheel declares, and the declared tags no policy stands for."""
+    declared: list[WheelVerdict] = []
+    unknown: list[str] = []
+    for tag in index.facts.declared_platforms:
+        if tag == "any":
+            continue
+        target = policies.for_tag(tag)
+        if target is None:
+            unknown.append(tag)
+            continue
+        if any(v.policy == target.tag for v in declared):
+            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
+        if target.note:
+            notes.append(f"{tag}: {target.note}")
+        declared.append(evaluate_wheel(index, target, allow))
+    return declared, unknown
 
 
 def _placeholder(libc: Libc, arch: str | None) -> Policy:
@@ -366,15 +373,6 @@ def _placeholder(libc: Libc, arch: str | None) -> Policy:
 def _majority(arches: Iterable[str | None]) -> str | None:
     counts = collections.Counter(a for a in arches if a)
     return counts.most_common(1)[0][0] if counts else None
-
-
-def _declared_libc(platforms: Sequence[str]) -> Libc | None:
-    for tag in platforms:
-        if tag.startswith("musllinux"):
-            return Libc.MUSL
-        if tag.startswith("manylinux"):
-            return Libc.GLIBC
-    return None
 
 
 def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audit:

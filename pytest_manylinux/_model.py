@@ -29,6 +29,7 @@ class ByteSource(Protocol):
 __all__ = [
     "ELF_MAGIC",
     "Audit",
+    "AuditwheelFlags",
     "ByteSource",
     "Check",
     "ElfFacts",
@@ -56,7 +57,11 @@ class Libc(Enum):
 
 
 class Check(Enum):
-    """One kind of compliance check; a gate item is one ELF file x one check."""
+    """One kind of compliance check.
+
+    Each member has one definition in ``_checks.REGISTRY``: its scope, title,
+    remedy, and whether it decides the most compatible tag.
+    """
 
     LIBRARIES = "libraries"
     SYMBOL_VERSIONS = "symbol-versions"
@@ -70,36 +75,6 @@ class Check(Enum):
     RPATH = "rpath"
     RECORD = "record"
     TAGS = "tags"
-
-    @property
-    def decides_tag(self) -> bool:
-        """Whether this check takes part in choosing the most compatible tag.
-
-        auditwheel's "consistent with the following platform tag" is decided by
-        libraries, symbol versions, blacklist, ISA and the Python ABI; a wrong
-        platform (arch, libc, interpreter) rules out every tag of the family.
-        Exec stack, leaked RPATHs and RECORD gaps fail every tag alike, so they
-        are reported beside the tag rather than folded into it.
-        """
-        return self not in _HYGIENE
-
-
-_HYGIENE = frozenset({Check.EXECSTACK, Check.RPATH, Check.RECORD, Check.TAGS})
-
-#: The checks run on every ELF file, in report order.
-FILE_CHECKS: tuple[Check, ...] = (
-    Check.LIBRARIES,
-    Check.SYMBOL_VERSIONS,
-    Check.BLACKLIST,
-    Check.INTERPRETER,
-    Check.ARCH,
-    Check.LIBC,
-    Check.ISA,
-    Check.PYTHON_ABI,
-    Check.EXECSTACK,
-    Check.RPATH,
-    Check.RECORD,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +122,9 @@ class ElfFacts:
     has_dynamic: bool = False
     has_program_headers: bool = False
     exec_stack: bool | None = None
+    #: Oddities that do not stop the file from loading (a section header
+    #: table cut short): shown to the user, never part of a verdict.
+    warnings: tuple[str, ...] = ()
 
     @property
     def search_path(self) -> tuple[str, ...]:
@@ -171,6 +149,8 @@ class WheelFacts:
     name: str | None = None
     version: str | None = None
     filename_platforms: tuple[str, ...] = ()
+    python_tags: tuple[str, ...] = ()
+    abi_tags: tuple[str, ...] = ()
     wheel_platforms: tuple[str, ...] | None = None
     record: frozenset[str] | None = None
     elves: tuple[ElfFacts, ...] = ()
@@ -305,10 +285,42 @@ class Audit:
     declared: tuple[WheelVerdict, ...] = ()
     strictest: WheelVerdict | None = None
     notes: tuple[str, ...] = ()
+    flags: AuditwheelFlags = field(default_factory=lambda: AuditwheelFlags())  # noqa: PLW0108 - defined below
 
     @property
     def passed(self) -> bool:
-        """True when every target verdict passes (and, without a policy, the tags hold)."""
+        """True when every target verdict passes (and, without a policy, the tags hold).
+
+        This is the question a marker asks: does the content meet the policy?
+        """
         if not all(v.passed for v in self.verdicts):
             return False
-        return self.explicit or not any(v.counts for v in self.tags)
+        return self.explicit or self.tags_hold
+
+    @property
+    def tags_hold(self) -> bool:
+        """True when nothing is wrong with the tags the wheel declares."""
+        return not any(v.counts for v in self.tags)
+
+    @property
+    def releasable(self) -> bool:
+        """The release question (gate, CLI): the content passes *and* the tags are true.
+
+        A ``linux_x86_64`` wheel whose content is fine still fails here: PyPI refuses it.
+        """
+        return self.passed and self.tags_hold
+
+
+@dataclass(frozen=True, slots=True)
+class AuditwheelFlags:
+    """What ``auditwheel show --json`` reports, read against the most compatible policy.
+
+    Computed by evaluation so that rendering never re-derives meaning from
+    subjects or library names.
+    """
+
+    external_libs: tuple[str, ...] = ()
+    versioned_symbols: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    pyfpe: bool = False
+    ucs2: bool = False
+    unsupported_isa: bool = False

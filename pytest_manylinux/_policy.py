@@ -17,17 +17,24 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ._errors import PolicyDataError, UnknownPolicyError
+from ._errors import PolicyDataError, UnknownPolicyError, one_line
 from ._model import Libc, Policy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
+    "LOADER_SONAMES",
+    "PYPI_LINUX_TAGS",
     "PolicySet",
+    "declared_arch",
+    "declared_libc",
     "expected_interpreters",
+    "libc_of_name",
     "load_policies",
     "musl_libc_soname",
+    "parse_platform_tag",
+    "policy_names",
     "version_key",
 ]
 
@@ -53,6 +60,13 @@ _GLIBC_INTERPRETERS: dict[str, tuple[str, ...]] = {
     "riscv64": ("/lib/ld-linux-riscv64-lp64d.so.1",),
     "loongarch64": ("/lib64/ld-linux-loongarch-lp64d.so.1",),
 }
+_GLIBC_INTERPRETERS_ALL = (
+    *(path for paths in _GLIBC_INTERPRETERS.values() for path in paths),
+    "/lib/ld-linux.so.3",
+    "/libx32/ld-linux-x32.so.2",
+    "/lib/ld-linux-aarch64_be.so.1",
+    "/lib/ld-linux-riscv64-lp64.so.1",
+)
 _MUSL_ARCH = {
     "x86_64": "x86_64",
     "i686": "i386",
@@ -76,6 +90,20 @@ _MUSL_LIBC_ARCH = {
 }
 
 
+#: Sonames of the dynamic loaders themselves (a DT_NEEDED on one is the interpreter,
+#: which every policy allows): each platform's PT_INTERP basename, plus glibc's
+#: older or rarer ABIs (armel, x32, big-endian aarch64, riscv64 soft-float).
+LOADER_SONAMES = frozenset(
+    {path.rsplit("/", 1)[-1] for path in _GLIBC_INTERPRETERS_ALL}
+    | {f"ld-musl-{arch}.so.1" for arch in (*_MUSL_ARCH.values(), "armv7", "arm", "x86", "i386", "ppc64le")}
+)
+
+
+#: The only ``linux_*`` platform tags PyPI accepts at upload (warehouse's
+#: static allow-list, kept for Raspberry Pi wheels); every other one is refused.
+PYPI_LINUX_TAGS = frozenset({"linux_armv6l", "linux_armv7l"})
+
+
 def expected_interpreters(libc: Libc, arch: str) -> tuple[str, ...]:
     """The PT_INTERP paths a wheel of this family and arch may name."""
     if libc is Libc.MUSL:
@@ -91,18 +119,59 @@ def musl_libc_soname(arch: str) -> str | None:
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last."""
+    """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last.
+
+    Numbers of up to 18 digits become ints, which is cheap; longer ones come
+    from crafted files, and ``int()`` of a 5000-digit run hits CPython's
+    conversion limit (issue 9). They sort after every short number, among
+    themselves by length and then text (leading zeros stripped), which is
+    numeric order without ``int()``. Other pieces sort after all numbers.
+    """
     _, _, rest = version.partition("_")
     parts: list[tuple[int, int | str]] = []
     for piece in re.split(r"[._]", rest):
-        parts.append((0, int(piece)) if piece.isdigit() else (1, piece))
+        if not (piece.isascii() and piece.isdigit()):
+            parts.append((2, piece))
+            continue
+        digits = piece.lstrip("0")
+        if len(digits) <= _SHORT_NUMBER:
+            parts.append((0, int(digits or "0")))
+        else:
+            parts.append((1, f"{len(digits):020d}{digits}"))
     return tuple(parts)
+
+
+#: Digits int() may take in version_key: far below CPython's 4300-digit limit.
+_SHORT_NUMBER = 18
 
 
 def parse_platform_tag(tag: str) -> tuple[str, str] | None:
     """Split ``manylinux2014_x86_64`` into ``("manylinux2014", "x86_64")``."""
     match = _TAG_RE.match(tag)
     return (match["name"], match["arch"]) if match else None
+
+
+def libc_of_name(name: str) -> Libc | None:
+    """The C library a policy name or platform tag is for (None for ``linux_*`` and others)."""
+    if name.startswith("musllinux"):
+        return Libc.MUSL
+    if name.startswith("manylinux"):
+        return Libc.GLIBC
+    return None
+
+
+def declared_arch(platforms: Iterable[str]) -> str | None:
+    """The arch a wheel's platform tags name, if they name one."""
+    for tag in platforms:
+        parsed = parse_platform_tag(tag)
+        if parsed is not None:
+            return parsed[1]
+    return None
+
+
+def declared_libc(platforms: Iterable[str]) -> Libc | None:
+    """The C library a wheel's platform tags name, if they name one."""
+    return next((libc for tag in platforms if (libc := libc_of_name(tag)) is not None), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +214,20 @@ class PolicySet:
         """Raise :class:`UnknownPolicyError`, with the closest names, for a bad name."""
         parsed = parse_platform_tag(name)
         base = parsed[0] if parsed else name
-        if base == "linux" or base in self.names() or _VERSIONED_RE.match(base):
+        if base == "linux" or base in self.names():
             return
-        raise UnknownPolicyError(name, tuple(difflib.get_close_matches(base, self.names(), n=3)))
+        suggestions = tuple(difflib.get_close_matches(base, self.names(), n=3))
+        glibc = _glibc_of(base)
+        known = sorted(v for p in self._policies if (v := _glibc_of(p.name)) is not None)
+        if glibc is not None and known and known[0] < glibc < known[-1]:
+            return  # a PEP 600 tag between two known policies: judged by interpolation
+        if glibc is not None and known:
+            newest = f"manylinux_{known[-1][0]}_{known[-1][1]}"
+            reason = (
+                f"not in the policy data ({self.source}), which ends at {newest}; pass --policy-file with newer data"
+            )
+            raise UnknownPolicyError(name, suggestions, reason=reason)
+        raise UnknownPolicyError(name, suggestions)
 
     def family(self, libc: Libc, arch: str) -> tuple[Policy, ...]:
         """Policies for one libc and arch, most compatible first, ``linux`` last."""
@@ -182,7 +262,7 @@ class PolicySet:
         if parsed is None:
             return None
         try:
-            return self.lookup(parsed[0], parsed[1], _libc_of_name(parsed[0]))
+            return self.lookup(parsed[0], parsed[1], libc_of_name(parsed[0]))
         except UnknownPolicyError:
             return None
 
@@ -208,7 +288,7 @@ class PolicySet:
             v
             for p in newer
             for v in p.symbol_versions.get("GLIBC", frozenset())
-            if version_key(v)[:2] <= ((0, wanted[0]), (0, wanted[1]))
+            if version_key(v)[:2] <= version_key(f"GLIBC_{wanted[0]}.{wanted[1]}")
         ) | base_policy.symbol_versions.get("GLIBC", frozenset())
         versions = dict(base_policy.symbol_versions)
         versions["GLIBC"] = glibc
@@ -229,10 +309,6 @@ def _glibc_of(name: str) -> tuple[int, int] | None:
     return int(match["major"]), int(match["minor"])
 
 
-def _libc_of_name(name: str) -> Libc:
-    return Libc.MUSL if name.startswith("musllinux") else Libc.GLIBC
-
-
 def _name_key(name: str) -> tuple[str, tuple[int, ...], str]:
     match = _VERSIONED_RE.match(name)
     if match:
@@ -244,8 +320,29 @@ def _linux(libc: Libc, arch: str) -> Policy:
     return Policy(name="linux", arch=arch, libc=libc, priority=0)
 
 
-def load_policies(files: Sequence[Path] = ()) -> PolicySet:
-    """Load the vendored policy data, with ``files`` replacing whole families."""
+def policy_names(files: Sequence[Path] = ()) -> tuple[str, ...]:
+    """Every policy name and alias, from the JSON alone (no Policy objects).
+
+    Marker registration needs only the names, at every pytest start-up, so it
+    decodes the files and nothing else. Bad files are reported later, by
+    :func:`load_policies`, when a policy is actually needed.
+    """
+    names: set[str] = set()
+    for _, label, data in _sources(files, strict=False):
+        try:
+            entries = _decode(label, data)
+        except PolicyDataError:
+            continue
+        for entry in entries:
+            aliases = entry.get("aliases")
+            for name in [entry.get("name"), *(aliases if isinstance(aliases, list) else ())]:
+                if isinstance(name, str) and name != "linux":
+                    names.add(name)
+    return tuple(sorted(names, key=_name_key))
+
+
+def _sources(files: Sequence[Path], *, strict: bool = True) -> list[tuple[Libc, str, bytes]]:
+    """(family, label, bytes) of the data in force: vendored, with ``files`` replacing families."""
     raw: dict[Libc, tuple[str, bytes]] = {}
     package = resources.files(__package__) / "policies"
     for libc, filename in (
@@ -257,14 +354,26 @@ def load_policies(files: Sequence[Path] = ()) -> PolicySet:
         try:
             data = Path(path).read_bytes()
         except OSError as e:
+            if not strict:
+                continue
             raise PolicyDataError(str(path), f"cannot read: {e.strerror or e}") from e
-        entries = _decode(str(path), data)
+        try:
+            entries = _decode(str(path), data)
+        except PolicyDataError:
+            if not strict:
+                continue
+            raise
         names = [str(e.get("name", "")) for e in entries]
         libc = Libc.MUSL if any(n.startswith("musllinux") for n in names) else Libc.GLIBC
         raw[libc] = (str(path), data)
+    return [(libc, label, data) for libc, (label, data) in raw.items()]
+
+
+def load_policies(files: Sequence[Path] = ()) -> PolicySet:
+    """Load the vendored policy data, with ``files`` replacing whole families."""
     policies: list[Policy] = []
     sources: list[_Source] = []
-    for libc, (label, data) in raw.items():
+    for libc, label, data in _sources(files):
         entries = _decode(label, data)
         _validate(label, entries)
         policies.extend(_build(label, libc, entries))
@@ -273,35 +382,73 @@ def load_policies(files: Sequence[Path] = ()) -> PolicySet:
 
 
 def _decode(label: str, data: bytes) -> list[dict[str, object]]:
+    """The policy objects of a JSON file, each of the shape auditwheel's files have.
+
+    The shape is checked here, before anything reads the entries: the file may
+    be anyone's (``--policy-file``), and a name that is a list, or nesting
+    deep enough to exhaust the recursion limit, must end in one line.
+    """
+    label = one_line(label)
     try:
         entries = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PolicyDataError(label, f"not valid JSON: {e}") from e
+    except (ValueError, UnicodeDecodeError) as e:  # ValueError: also >4300-digit numbers
+        raise PolicyDataError(label, one_line(f"not valid JSON: {e}")) from e
+    except RecursionError as e:
+        raise PolicyDataError(label, "not valid JSON: nested too deeply") from e
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise PolicyDataError(label, "expected a JSON list of policy objects")
+    for entry in entries:
+        _check_shape(label, entry)
     return cast("list[dict[str, object]]", entries)
 
 
-_SHAPE: dict[str, type] = {
-    "name": str,
-    "aliases": list,
-    "priority": int,
-    "symbol_versions": dict,
-    "lib_whitelist": list,
-    "blacklist": dict,
+def _is_list_of_str(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_map_of(value: object, check: Callable[[object], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+
+#: Each key of a policy object, and what its value must be (auditwheel's format).
+_SHAPE: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "name": ("a string", lambda v: isinstance(v, str)),
+    "aliases": ("a list of strings", _is_list_of_str),
+    "priority": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "symbol_versions": (
+        "an object of arch -> prefix -> list of versions",
+        lambda v: _is_map_of(v, lambda prefixes: _is_map_of(prefixes, _is_list_of_str)),
+    ),
+    "lib_whitelist": ("a list of strings", _is_list_of_str),
+    "blacklist": ("an object of library -> list of symbols", lambda v: _is_map_of(v, _is_list_of_str)),
 }
+
+_SHOWN = 60  # characters of a hostile name worth showing
+
+#: Digits in one number of a policy name or alias: glibc needs 2, and the
+#: names are parsed with int() (manylinux_2_17 -> (2, 17)).
+_MAX_NAME_DIGITS = 9
+
+
+def _check_shape(label: str, entry: dict[str, object]) -> None:
+    name = entry.get("name")
+    shown = one_line(name if isinstance(name, str) else "?")
+    shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "..."
+    for key, (kind, check) in _SHAPE.items():
+        if not check(entry.get(key)):
+            raise PolicyDataError(label, f"policy '{shown}': {key!r} must be {kind}")
+    for text in [cast("str", name), *cast("list[str]", entry["aliases"])]:
+        if re.search(rf"\d{{{_MAX_NAME_DIGITS + 1}}}", text):
+            raise PolicyDataError(label, f"policy '{shown}': a version number in its name or aliases is too long")
 
 
 def _validate(label: str, entries: list[dict[str, object]]) -> None:
-    """Check the shape, then PEP 600 monotonicity, as auditwheel does on load.
+    """PEP 600 monotonicity, as auditwheel checks it on load (the shape is _decode's).
 
     Going from the most to the least compatible policy, each one must allow
     every library and every symbol version the previous ones allowed.
     """
-    for entry in entries:
-        for key, kind in _SHAPE.items():
-            if not isinstance(entry.get(key), kind):
-                raise PolicyDataError(label, f"policy {entry.get('name')!r}: {key!r} must be a {kind.__name__}")
+    label = one_line(label)
     seen_libs: set[str] = set()
     seen_versions: dict[tuple[str, str], set[str]] = {}
     for entry in sorted(entries, key=lambda e: cast("int", e["priority"]), reverse=True):
@@ -310,17 +457,15 @@ def _validate(label: str, entries: list[dict[str, object]]) -> None:
             continue
         libs = set(cast("list[str]", entry["lib_whitelist"]))
         if missing := seen_libs - libs:
-            raise PolicyDataError(label, f"{name} drops libraries an older policy allows: {sorted(missing)}")
+            raise PolicyDataError(label, one_line(f"{name} drops libraries an older policy allows: {sorted(missing)}"))
         seen_libs |= libs
         arches = cast("dict[str, dict[str, list[str]]]", entry["symbol_versions"])
         for arch, prefixes in arches.items():
             for prefix, versions in prefixes.items():
                 before = seen_versions.setdefault((arch, prefix), set())
                 if missing := before - set(versions):
-                    raise PolicyDataError(
-                        label,
-                        f"{name}_{arch} drops {prefix} versions an older policy allows: {sorted(missing)}",
-                    )
+                    problem = f"{name}_{arch} drops {prefix} versions an older policy allows: {sorted(missing)}"
+                    raise PolicyDataError(label, one_line(problem))
                 before.update(versions)
 
 

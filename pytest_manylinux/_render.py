@@ -1,15 +1,25 @@
-"""Verdicts -> text diffs and JSON documents. Pure: returns strings and dicts.
+"""Verdicts -> text diffs, JSON documents and Markdown. Pure: returns strings and dicts.
 
-A failure reads as a diff against the target policy: ``-`` lines are what the
-policy expects, ``+`` lines what the file needs instead, naming the symbols
-responsible. Order is deterministic and versions sort as versions.
+This is the one renderer: the CLI, the gate's items, the markers, the terminal
+summary and every report file take their text from here, so they cannot
+disagree. A failure reads as a diff against the target policy: ``-`` lines are
+what the policy expects, ``+`` lines what the file needs instead, naming the
+symbols responsible, then the remedy.
+
+Every string that comes from a wheel (member names, sonames, symbols, RPATHs)
+is escaped for the format it is written to, and every list is capped, so a
+hostile wheel can neither rewrite a terminal or a job summary nor make a
+report grow without bound.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+import html
+import re
+from typing import TYPE_CHECKING, Literal, TypedDict
 
-from ._evaluate import is_loader
+from ._checks import FILE_CHECKS, REGISTRY, WHEEL_CHECKS, CheckDef, Layout
+from ._errors import one_line
 from ._model import Audit, Check, FileVerdict, Violation, WheelVerdict
 from ._policy import version_key
 
@@ -17,151 +27,246 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "DECLARED",
+    "JSON_SCHEMA",
     "JSON_SCHEMA_VERSION",
-    "SummaryRow",
+    "DocumentJSON",
+    "ResultJSON",
+    "WheelInfoJSON",
+    "WheelJSON",
+    "audit_document",
+    "audit_results",
+    "check_result",
+    "document",
+    "headline",
+    "markdown_cell",
     "render_audit",
     "render_check",
     "render_file",
+    "render_gate_item",
     "render_markdown",
-    "summary_row",
-    "to_json",
+    "render_summary",
+    "wheel_info",
+    "wheel_json",
 ]
 
-#: Bumped on any incompatible change of the JSON document.
-JSON_SCHEMA_VERSION = 1
+#: The document type every JSON producer writes; bumped on incompatible changes.
+JSON_SCHEMA = "pytest-manylinux/audit"
+JSON_SCHEMA_VERSION = 2
 
-_TITLES = {
-    Check.LIBRARIES: "libraries",
-    Check.SYMBOL_VERSIONS: "symbol versions",
-    Check.BLACKLIST: "blacklisted symbols",
-    Check.INTERPRETER: "interpreter",
-    Check.ARCH: "architecture",
-    Check.LIBC: "C library",
-    Check.ISA: "instruction set",
-    Check.PYTHON_ABI: "Python ABI",
-    Check.EXECSTACK: "executable stack",
-    Check.RPATH: "rpath",
-    Check.RECORD: "RECORD",
-    Check.TAGS: "declared tags",
-}
 _SUBJECT_WIDTH = 30
-_MAX_SYMBOLS = 8
+REGISTRY_BY_ID = {c.value: c for c in REGISTRY}
+#: Caps on what one report shows, whatever the input holds.
+MAX_SYMBOLS = 8  # symbols named per text line
+MAX_LINES = 20  # violation lines per check block in text
+MAX_JSON_ITEMS = 200  # violations per check result, symbols per violation, entries per fact list
+MAX_SUMMARY_PROBLEMS = 3  # problems per wheel in summaries and Markdown
+
+
+def _t(text: str) -> str:
+    """Escape for a terminal or plain text: no control character survives."""
+    return one_line(text)
+
+
+def _more(total: int, shown: int) -> str:
+    return f"... and {total - shown} more"
 
 
 def _symbols(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:_MAX_SYMBOLS])
-    more = len(names) - _MAX_SYMBOLS
-    return f"{shown}, ... (+{more} more)" if more > 0 else shown
+    shown = ", ".join(_t(n) for n in names[:MAX_SYMBOLS])
+    return f"{shown}, {_more(len(names), MAX_SYMBOLS)}" if len(names) > MAX_SYMBOLS else shown
 
 
 def _allowed(v: Violation) -> str:
-    return f"  [allowed: {v.allowed_by}]" if v.allowed_by else ""
+    return f"  [allowed: {_t(v.allowed_by)}]" if v.allowed_by else ""
 
 
-def _group_lines(check: Check, items: Sequence[Violation]) -> list[str]:
-    """The lines of one check's block, without its title."""
+def _lines(definition: CheckDef, items: Sequence[Violation]) -> list[str]:
+    """The +/- lines of one check's block, capped at MAX_LINES violations."""
+    if definition.layout is Layout.VERSIONS:
+        ordered = sorted(items, key=lambda v: version_key(v.subject))
+    elif definition.layout is Layout.EXPECTED:
+        ordered = list(items)
+    else:
+        ordered = sorted(items, key=lambda v: v.subject)
     lines: list[str] = []
-    match check:
-        case Check.SYMBOL_VERSIONS:
-            for v in sorted(items, key=lambda v: version_key(v.subject)):
+    for v in ordered[:MAX_LINES]:
+        subject = _t(v.subject)
+        match definition.layout:
+            case Layout.VERSIONS:
                 names = _symbols(v.symbols) if v.symbols else "(no symbol names: only .gnu.version_r)"
-                lines.append(f"+ {v.subject:<12} {names}{_allowed(v)}")
-        case Check.INTERPRETER | Check.ARCH | Check.LIBC | Check.EXECSTACK:
-            for v in items:
+                lines.append(f"+ {subject:<12} {names}{_allowed(v)}")
+            case Layout.EXPECTED:
                 if v.expected:
-                    lines.append(f"- {v.expected}")
-                lines.append(f"+ {v.subject}{_allowed(v)}")
-        case Check.BLACKLIST | Check.PYTHON_ABI:
-            for v in sorted(items, key=lambda v: v.subject):
-                lines.append(f"+ {v.subject:<{_SUBJECT_WIDTH}} {_symbols(v.symbols)}{_allowed(v)}")
-        case Check.LIBRARIES | Check.ISA | Check.RPATH | Check.RECORD | Check.TAGS:
-            for v in sorted(items, key=lambda v: v.subject):
-                lines.append(f"+ {v.subject:<{_SUBJECT_WIDTH}} {v.hint}{_allowed(v)}".rstrip())
+                    lines.append(f"- {_t(v.expected)}")
+                lines.append(f"+ {subject}{_allowed(v)}")
+            case Layout.SYMBOLS:
+                lines.append(f"+ {subject:<{_SUBJECT_WIDTH}} {_symbols(v.symbols)}{_allowed(v)}")
+            case Layout.LINES:
+                lines.append(f"+ {subject:<{_SUBJECT_WIDTH}} {_t(v.hint)}{_allowed(v)}".rstrip())
+    if len(ordered) > MAX_LINES:
+        lines.append(_more(len(ordered), MAX_LINES))
     return lines
 
 
-def _title(check: Check, items: Sequence[Violation]) -> str:
-    title = _TITLES[check]
-    if check is Check.SYMBOL_VERSIONS:
+def _title(definition: CheckDef, items: Sequence[Violation]) -> str:
+    title = definition.title
+    if definition.check is Check.SYMBOL_VERSIONS:
         prefixes: dict[str, str | None] = {}
         for v in items:
             prefixes.setdefault(v.subject.partition("_")[0], v.expected)
         parts = [
-            f"{prefix}: the policy allows up to {ceiling}" if ceiling else f"{prefix}: the policy allows none"
-            for prefix, ceiling in sorted(prefixes.items())
+            f"{_t(prefix)}: the policy allows up to {_t(ceiling)}"
+            if ceiling
+            else f"{_t(prefix)}: the policy allows none"
+            for prefix, ceiling in sorted(prefixes.items())[:MAX_LINES]
         ]
         return f"{title} ({'; '.join(parts)})"
     hints = {v.hint for v in items if v.hint}
-    if check in (Check.INTERPRETER, Check.ARCH, Check.LIBC, Check.EXECSTACK, Check.BLACKLIST) and len(hints) == 1:
-        return f"{title} ({hints.pop()})"
+    if definition.layout in (Layout.EXPECTED, Layout.SYMBOLS) and len(hints) == 1:
+        return f"{title} ({_t(hints.pop())})"
     return title
 
 
-def render_check(verdict: FileVerdict, check: Check, *, indent: str = "  ") -> str:
-    """One check's block of one file's diff: its title, then its +/- lines."""
-    items = verdict.of(check)
+def render_block(check: Check, items: Sequence[Violation], *, indent: str = "  ") -> str:
+    """One check's block: its title, its +/- lines and, when something counts, its remedy."""
     if not items:
         return ""
-    lines = [_title(check, items), *_group_lines(check, items)]
+    definition = REGISTRY[check]
+    lines = [_title(definition, items), *_lines(definition, items)]
+    if any(v.counts for v in items):
+        lines.append(f"fix: {definition.remedy}")
     return "\n".join(indent + line for line in lines)
+
+
+def render_check(verdict: FileVerdict, check: Check, *, indent: str = "  ") -> str:
+    """One check's block of one file's diff."""
+    return render_block(check, verdict.of(check), indent=indent)
 
 
 def render_file(verdict: FileVerdict, checks: Iterable[Check] | None = None) -> str:
     """A file's whole diff against its policy: a header, then a block per check."""
-    wanted = tuple(checks) if checks is not None else tuple(Check)
+    wanted = tuple(checks) if checks is not None else tuple(d.check for d in FILE_CHECKS)
     blocks = [render_check(verdict, check) for check in wanted if verdict.of(check)]
-    return "\n".join([f"{verdict.path}  vs  {verdict.policy}", *blocks])
+    return "\n".join([f"{_t(verdict.path)}  vs  {_t(verdict.policy)}", *blocks])
 
 
 def render_verdict(verdict: WheelVerdict) -> str:
-    """Every failing (or allowed-with-reason) file of a wheel against one policy."""
+    """Every failing (or allowed-with-reason) file of a wheel against one policy, then the wheel's own."""
     shown = sorted((f for f in verdict.files if f.violations), key=lambda f: f.path)
-    parts = [render_file(f) for f in shown]
+    parts = [render_file(f) for f in shown[:MAX_LINES]]
+    if len(shown) > MAX_LINES:
+        parts.append(_more(len(shown), MAX_LINES) + " files")
     if verdict.violations:
-        parts.append(
-            f"{verdict.wheel}  vs  {verdict.policy}\n"
-            + "\n".join(
-                f"  {_title(v.check, [v])}\n    + {v.subject:<{_SUBJECT_WIDTH}} {v.hint}" for v in verdict.violations
-            )
-        )
+        blocks = [render_block(d.check, _of(verdict.violations, d.check)) for d in WHEEL_CHECKS]
+        parts.append("\n".join([f"{_t(verdict.wheel)}  vs  {_t(verdict.policy)}", *(b for b in blocks if b)]))
     return "\n".join(parts)
 
 
-def render_audit(audit: Audit, *, verbose: bool = False) -> str:
-    """The report of one audit: a status line, the diffs, then the best tag."""
+def _of(violations: Iterable[Violation], check: Check) -> tuple[Violation, ...]:
+    return tuple(v for v in violations if v.check is check)
+
+
+def render_tags(audit: Audit) -> str:
+    """The declared-tags block, ending with the most compatible tag."""
+    block = render_block(Check.TAGS, audit.tags)
+    return "\n".join([b for b in (block,) if b] + [_best_line(audit)])
+
+
+def _best_line(audit: Audit) -> str:
+    if not audit.facts.elves:
+        return "no ELF files: nothing here depends on the platform"
+    return f"most compatible tag this wheel qualifies for: {_t(audit.best or '(none)')}"
+
+
+def render_audit(audit: Audit, *, verbose: bool = False, release: bool = False) -> str:
+    """The report of one audit: a status line, the diffs, the tags, then the best tag.
+
+    ``release`` judges as the CLI and the gate do: declared tags must hold even
+    when an explicit policy is the target.
+    """
     facts = audit.facts
-    status = "PASS" if audit.passed else "FAIL"
-    targets = ", ".join(v.policy for v in audit.verdicts) or "(no target)"
+    ok = audit.releasable if release else audit.passed
+    targets = ", ".join(_t(v.policy) for v in audit.verdicts) or "(no target)"
     count = f"{len(facts.elves)} ELF file{'s' if len(facts.elves) != 1 else ''}"
-    lines = [f"{status}  {facts.path}  ({count}; target: {targets})"]
+    lines = [f"{'PASS' if ok else 'FAIL'}  {_t(facts.path)}  ({count}; target: {targets})"]
     for verdict in audit.verdicts:
-        if not verdict.passed or verbose or any(f.violations for f in verdict.files):
+        if not verdict.passed or verbose or any(f.violations for f in verdict.files) or verdict.violations:
             text = render_verdict(verdict)
             if text:
                 lines.append(text)
-    if audit.tags and not audit.explicit:
-        lines.append("declared tags")
-        lines.extend(f"  + {v.subject:<{_SUBJECT_WIDTH}} {v.hint}{_allowed(v)}" for v in audit.tags)
-    lines.extend(f"note: {n}" for n in audit.notes)
+    if audit.tags and (release or not audit.explicit):
+        lines.append(render_block(Check.TAGS, audit.tags))
+    lines.extend(f"note: {_t(n)}" for n in audit.notes)
+    for elf in facts.elves:
+        lines.extend(f"warning: {_t(elf.path)}: {_t(w)}" for w in getattr(elf, "warnings", ()))
+    lines.append(_best_line(audit))
     if facts.elves:
-        lines.append(f"most compatible tag this wheel qualifies for: {audit.best}")
         hygiene = sorted(
             {
                 v.check.value
                 for verdict in audit.verdicts
-                for f in verdict.files
-                for v in f.violations
-                if not v.check.decides_tag and v.counts
+                for v in (*(v for f in verdict.files for v in f.violations), *verdict.violations)
+                if not REGISTRY[v.check].decides_tag and v.counts
             }
         )
         if hygiene:
             lines.append(f"  but it fails every tag on: {', '.join(hygiene)}")
-    else:
-        lines.append("no ELF files: nothing here depends on the platform")
     return "\n".join(lines)
 
 
-# -- JSON -----------------------------------------------------------------------
+#: The target name of the declared-tags check in results.
+DECLARED = "declared tags"
+
+
+def headline(check: Check, found: Sequence[Violation]) -> str:
+    """One line naming what failed, for pytest's short summary: ``symbol-versions: GLIBC_2.14 (memcpy)``."""
+    parts = []
+    for v in sorted((v for v in found if v.counts), key=lambda v: v.subject)[:MAX_SUMMARY_PROBLEMS]:
+        names = f" ({_symbols(v.symbols[:2])}{', ...' if len(v.symbols) > 2 else ''})" if v.symbols else ""  # noqa: PLR2004
+        parts.append(f"{_t(v.subject)}{names}")
+    more = sum(v.counts for v in found) - len(parts)
+    return f"{check.value}: {', '.join(parts)}" + (f", {_more(len(parts) + more, len(parts))}" if more > 0 else "")
+
+
+def audit_headline(audit: Audit) -> str:
+    """One line naming what failed in an audit, for pytest's short summary."""
+    parts = []
+    for verdict in audit.verdicts:
+        found = [v for v in (*(v for f in verdict.files for v in f.violations), *verdict.violations) if v.counts]
+        if found:
+            checks = sorted({v.check.value for v in found})
+            shown = ", ".join(
+                f"{c} {headline(REGISTRY_BY_ID[c], _of(found, REGISTRY_BY_ID[c])).split(': ', 1)[1]}"
+                for c in checks[:2]
+            )
+            parts.append(f"{_t(verdict.policy)}: {shown}")
+    if not parts and not audit.tags_hold:
+        parts.append(headline(Check.TAGS, audit.tags))
+    return "; ".join(parts) or "passed"
+
+
+def render_gate_item(audit: Audit, check: Check, elf: str | None) -> tuple[str, list[Violation]]:
+    """The failure text of one gate item (one check of one file, or of the wheel) and its violations."""
+    blocks: list[str] = []
+    found: list[Violation] = []
+    if check is Check.TAGS:
+        found = list(audit.tags)
+        return render_tags(audit), found
+    for verdict in audit.verdicts:
+        if elf is None:
+            items = _of(verdict.violations, check)
+            where = _t(verdict.wheel)
+        else:
+            items = tuple(v for f in verdict.files if f.path == elf for v in f.of(check))
+            where = _t(elf)
+        if items:
+            found.extend(items)
+            blocks.append(f"{where}  vs  {_t(verdict.policy)}\n{render_block(check, items)}")
+    return "\n".join(blocks), found
+
+
+# -- JSON -------------------------------------------------------------------------------------
 
 
 class ViolationJSON(TypedDict):
@@ -169,8 +274,25 @@ class ViolationJSON(TypedDict):
     subject: str
     expected: str | None
     symbols: list[str]
+    symbols_more: int
     hint: str
     allowed_by: str | None
+
+
+#: "allowed": every violation is allowlisted; "xfailed": a test marked xfail expected the failure.
+Outcome = Literal["passed", "failed", "allowed", "xfailed"]
+
+
+class ResultJSON(TypedDict):
+    """One check of one file (or of the wheel) against one target: what a gate item reports."""
+
+    wheel: str
+    target: str
+    check: str
+    file: str | None
+    outcome: Outcome
+    violations: list[ViolationJSON]
+    violations_more: int
 
 
 class FileJSON(TypedDict):
@@ -186,17 +308,17 @@ class FileJSON(TypedDict):
     versioned_symbols: dict[str, dict[str, list[str]]]
 
 
-class VerdictJSON(TypedDict):
+class TargetJSON(TypedDict):
     policy: str
     passed: bool
-    files: dict[str, list[ViolationJSON]]
-    wheel: list[ViolationJSON]
+    results: list[ResultJSON]
 
 
-class WheelJSON(TypedDict):
+class WheelInfoJSON(TypedDict):
+    """What is known of a wheel before any check's outcome: plain data, computed where it was read."""
+
     wheel: str
     kind: str
-    passed: bool
     pure: bool
     overall_tag: str | None
     sym_tag: str | None
@@ -206,11 +328,14 @@ class WheelJSON(TypedDict):
     pyfpe: bool
     ucs2: bool
     unsupported_isa: bool
-    targets: list[VerdictJSON]
-    declared: list[VerdictJSON]
-    tag_problems: list[ViolationJSON]
     files: list[FileJSON]
+    files_more: int
     notes: list[str]
+
+
+class WheelJSON(WheelInfoJSON):
+    passed: bool
+    targets: list[TargetJSON]
 
 
 class DocumentJSON(TypedDict):
@@ -219,7 +344,9 @@ class DocumentJSON(TypedDict):
     tool: str
     policy_data: str
     passed: bool
+    exit_status: int | None
     wheels: list[WheelJSON]
+    errors: list[str]
 
 
 def _violation_json(v: Violation) -> ViolationJSON:
@@ -227,163 +354,244 @@ def _violation_json(v: Violation) -> ViolationJSON:
         "check": v.check.value,
         "subject": v.subject,
         "expected": v.expected,
-        "symbols": list(v.symbols),
+        "symbols": list(v.symbols[:MAX_JSON_ITEMS]),
+        "symbols_more": max(0, len(v.symbols) - MAX_JSON_ITEMS),
         "hint": v.hint,
         "allowed_by": v.allowed_by,
     }
 
 
-def _verdict_json(verdict: WheelVerdict) -> VerdictJSON:
+def check_result(wheel: str, target: str, check: Check, file: str | None, found: Sequence[Violation]) -> ResultJSON:
+    """A result record: plain data, small and capped, so it can ride on a test report."""
+    outcome: Outcome = "failed" if any(v.counts for v in found) else ("allowed" if found else "passed")
+    ordered = sorted(found, key=lambda v: (v.check.value, v.subject))
     return {
-        "policy": verdict.policy,
-        "passed": verdict.passed,
-        "files": {f.path: [_violation_json(v) for v in f.violations] for f in verdict.files if f.violations},
-        "wheel": [_violation_json(v) for v in verdict.violations],
+        "wheel": wheel,
+        "target": target,
+        "check": check.value,
+        "file": file,
+        "outcome": outcome,
+        "violations": [_violation_json(v) for v in ordered[:MAX_JSON_ITEMS]],
+        "violations_more": max(0, len(ordered) - MAX_JSON_ITEMS),
     }
 
 
-def _wheel_json(audit: Audit) -> WheelJSON:
-    facts, strictest = audit.facts, audit.strictest
-    versioned: dict[str, set[str]] = {}
-    for elf in facts.elves:
-        for need in elf.version_needs:
-            if not is_loader(need.library):
-                versioned.setdefault(need.library, set()).add(need.version)
-    # auditwheel reads these flags against its most compatible policy; so do we.
-    strict = [v for f in (strictest.files if strictest else ()) for v in f.violations]
-    python_abi = {v.subject for v in strict if v.check is Check.PYTHON_ABI}
-    external = sorted({v.subject for v in strict if v.check is Check.LIBRARIES})
+def audit_results(audit: Audit, *, release: bool = True) -> list[ResultJSON]:
+    """Every check's result for every target of an audit (what the CLI ran: everything)."""
+    wheel = audit.facts.path
+    out: list[ResultJSON] = []
+    for verdict in audit.verdicts:
+        for d in FILE_CHECKS:
+            out.extend(check_result(wheel, verdict.policy, d.check, f.path, f.of(d.check)) for f in verdict.files)
+        for d in WHEEL_CHECKS:
+            if d.check is not Check.TAGS:
+                out.append(check_result(wheel, verdict.policy, d.check, None, _of(verdict.violations, d.check)))
+    if release or not audit.explicit:
+        out.append(check_result(wheel, DECLARED, Check.TAGS, None, audit.tags))
+    return out
+
+
+def _capped(items: Sequence[str]) -> list[str]:
+    return list(items[:MAX_JSON_ITEMS])
+
+
+def _file_json(audit: Audit) -> list[FileJSON]:
     files: list[FileJSON] = []
-    for elf in facts.elves:
+    for elf in audit.facts.elves[:MAX_JSON_ITEMS]:
         by_version = elf.symbols_by_version()
         libs: dict[str, dict[str, list[str]]] = {}
-        for need in elf.version_needs:
-            libs.setdefault(need.library, {})[need.version] = list(by_version.get(need.version, ()))
+        for need in sorted(elf.version_needs, key=lambda n: (n.library, version_key(n.version)))[:MAX_JSON_ITEMS]:
+            libs.setdefault(need.library, {})[need.version] = _capped(by_version.get(need.version, ()))
         files.append(
             {
                 "path": elf.path,
                 "arch": elf.arch,
                 "interpreter": elf.interpreter,
-                "needed": list(elf.needed),
-                "rpath": list(elf.rpath),
-                "runpath": list(elf.runpath),
+                "needed": _capped(elf.needed),
+                "rpath": _capped(elf.rpath),
+                "runpath": _capped(elf.runpath),
                 "isa": elf.isa,
                 "python_extension": elf.python_init is not None,
                 "exec_stack": elf.exec_stack,
                 "versioned_symbols": libs,
             }
         )
+    return files
+
+
+def wheel_info(audit: Audit) -> WheelInfoJSON:
+    """A wheel's facts and ``auditwheel show --json``'s keys, without outcomes."""
+    flags = audit.flags
     return {
-        "wheel": facts.path,
-        "kind": facts.kind,
-        "passed": audit.passed,
-        "pure": not facts.elves,
+        "wheel": audit.facts.path,
+        "kind": audit.facts.kind,
+        "pure": not audit.facts.elves,
         "overall_tag": audit.best,
         "sym_tag": audit.sym_tag,
-        "declared_tags": list(facts.declared_platforms),
-        "versioned_symbols": {k: sorted(v, key=version_key) for k, v in sorted(versioned.items())},
-        "external_libs": dict.fromkeys(external),
-        "pyfpe": "PyFPE_jbuf" in python_abi,
-        "ucs2": "UCS2" in python_abi,
-        "unsupported_isa": any(v.check is Check.ISA for v in strict),
-        "targets": [_verdict_json(v) for v in audit.verdicts],
-        "declared": [_verdict_json(v) for v in audit.declared],
-        "tag_problems": [_violation_json(v) for v in audit.tags],
-        "files": files,
-        "notes": list(audit.notes),
+        "declared_tags": list(audit.facts.declared_platforms),
+        "versioned_symbols": {k: _capped(v) for k, v in flags.versioned_symbols.items()},
+        "external_libs": dict.fromkeys(flags.external_libs[:MAX_JSON_ITEMS]),
+        "pyfpe": flags.pyfpe,
+        "ucs2": flags.ucs2,
+        "unsupported_isa": flags.unsupported_isa,
+        "files": _file_json(audit),
+        "files_more": max(0, len(audit.facts.elves) - MAX_JSON_ITEMS),
+        "notes": _capped(audit.notes),
     }
 
 
-def to_json(audits: Sequence[Audit], *, tool: str, policy_data: str) -> DocumentJSON:
-    """The versioned JSON document for a run.
+def wheel_json(info: WheelInfoJSON, results: Sequence[ResultJSON]) -> WheelJSON:
+    """One wheel's entry: its info plus the results of the checks that ran, per target.
+
+    The gate under ``-k`` runs some checks; the CLI runs all. The wheel passes
+    when every result that ran does.
+    """
+    by_target: dict[str, list[ResultJSON]] = {}
+    for result in sorted(results, key=lambda r: (r["target"], r["file"] or "", r["check"])):
+        by_target.setdefault(result["target"], []).append(result)
+    return {
+        **info,
+        "passed": all(r["outcome"] != "failed" for r in results),
+        "targets": [
+            {"policy": target, "passed": all(r["outcome"] != "failed" for r in rs), "results": rs}
+            for target, rs in sorted(by_target.items(), key=lambda item: _natural(item[0]))
+        ],
+    }
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """``manylinux_2_5`` before ``manylinux_2_17``: digit runs compare as numbers (bounded length)."""
+    return tuple((0, int(p[:18])) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
+
+
+def document(
+    wheels: Sequence[WheelJSON],
+    *,
+    tool: str,
+    policy_data: str,
+    errors: Sequence[str] = (),
+    exit_status: int | None = None,
+) -> DocumentJSON:
+    """The versioned JSON document of a run; ``passed`` agrees with ``exit_status`` when given.
 
     Each wheel carries the keys of ``auditwheel show --json`` (schema 1):
     ``overall_tag``, ``sym_tag``, ``versioned_symbols``, ``external_libs``
     (null paths: we never look at the host), ``pyfpe``, ``ucs2`` and
-    ``unsupported_isa``, read from each wheel's verdict against the most
-    compatible policy of its family.
+    ``unsupported_isa``, read against the most compatible policy of its family.
     """
+    passed = all(w["passed"] for w in wheels) and not errors
+    if exit_status is not None:
+        passed = passed and exit_status == 0
     return {
-        "schema": "pytest-manylinux/audit",
+        "schema": JSON_SCHEMA,
         "version": JSON_SCHEMA_VERSION,
         "tool": tool,
         "policy_data": policy_data,
-        "passed": all(a.passed for a in audits),
-        "wheels": [_wheel_json(a) for a in audits],
+        "passed": passed,
+        "exit_status": exit_status,
+        "wheels": sorted(wheels, key=lambda w: w["wheel"]),
+        "errors": list(errors),
     }
 
 
-# -- summary rows and Markdown ----------------------------------------------------------
+def audit_document(audits: Sequence[Audit], *, tool: str, policy_data: str, errors: Sequence[str] = ()) -> DocumentJSON:
+    """The document for audits run in full (the CLI, the Python API): every check of every target."""
+    wheels = [wheel_json(wheel_info(a), audit_results(a)) for a in audits]
+    return document(wheels, tool=tool, policy_data=policy_data, errors=errors)
 
 
-class SummaryRow(TypedDict):
-    """One wheel in a run's summary; plain data so it can cross xdist's wire."""
-
-    wheel: str
-    declared: str
-    best: str
-    target: str
-    passed: bool
-    problems: list[str]
+# -- summaries: terminal and Markdown -----------------------------------------------------------
 
 
-_MAX_PROBLEMS = 3
-
-
-def summary_row(audit: Audit, *, tags_count: bool = False) -> SummaryRow:
-    """The summary of one audit, with its first few violations in one line each.
-
-    ``tags_count`` makes false declared tags fail the row even when an explicit
-    policy was the target, as the release gate's ``tags`` item does.
-    """
-    tags_fail = (tags_count or not audit.explicit) and any(v.counts for v in audit.tags)
-    problems = [
-        f"{f.path}: {v.check.value} {v.subject}" + (f" ({_symbols(v.symbols)})" if v.symbols else "")
-        for verdict in audit.verdicts
-        for f in sorted(verdict.files, key=lambda f: f.path)
-        for v in f.violations
-        if v.counts
-    ]
-    if tags_fail:
-        problems += [f"{v.check.value}: {v.subject} ({v.hint})" for v in audit.tags if v.counts]
-    problems += [f"{v.check.value}: {v.hint}" for verdict in audit.verdicts for v in verdict.violations if v.counts]
+def _problems(wheel: WheelJSON) -> list[str]:
+    problems = []
+    for target in wheel["targets"]:
+        for r in target["results"]:
+            if r["outcome"] != "failed":
+                continue
+            for v in r["violations"]:
+                if v["allowed_by"] is not None:
+                    continue
+                where = f"{r['file']}: " if r["file"] else ""
+                names = f" ({', '.join(v['symbols'][:MAX_SYMBOLS])})" if v["symbols"] else ""
+                problems.append(f"{target['policy']}: {where}{r['check']} {v['subject']}{names}")
     unique = list(dict.fromkeys(problems))
-    if len(unique) > _MAX_PROBLEMS:
-        unique = [*unique[:_MAX_PROBLEMS], f"... and {len(unique) - _MAX_PROBLEMS} more"]
-    return {
-        "wheel": audit.facts.path,
-        "declared": " ".join(audit.facts.declared_platforms) or "-",
-        "best": audit.best or "(no ELF files)",
-        "target": ", ".join(v.policy for v in audit.verdicts) or "-",
-        "passed": audit.passed and not tags_fail,
-        "problems": unique,
-    }
+    if len(unique) > MAX_SUMMARY_PROBLEMS:
+        unique = [*unique[:MAX_SUMMARY_PROBLEMS], _more(len(unique), MAX_SUMMARY_PROBLEMS)]
+    return unique
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _target_verdict(target: TargetJSON) -> str:
+    """FAIL, or why a target that does not fail is not a plain pass."""
+    outcomes = {r["outcome"] for r in target["results"]}
+    if "failed" in outcomes:
+        return "FAIL"
+    if "xfailed" in outcomes:
+        return "expected failure (xfail)"
+    return "pass, with allowed violations" if "allowed" in outcomes else "pass"
 
 
-def render_markdown(rows: Sequence[SummaryRow], *, title: str = "pytest-manylinux") -> str:
-    """A GitHub-flavoured Markdown section: one table row per wheel.
+def _run_verdict(doc: DocumentJSON) -> str:
+    failed = sum(not w["passed"] for w in doc["wheels"])
+    n = len(doc["wheels"])
+    if failed or doc["errors"]:
+        parts = [f"{failed} of {n} wheel{'s' if n != 1 else ''} fail"] if failed else []
+        if doc["errors"]:
+            parts.append(f"{len(doc['errors'])} unreadable")
+        return "FAIL: " + ", ".join(parts)
+    if not doc["passed"]:
+        return f"FAIL: every wheel passes, but the run failed (exit status {doc['exit_status']})"
+    return f"PASS: {n} wheel{'s' if n != 1 else ''}"
 
-    Meant for ``$GITHUB_STEP_SUMMARY``: declared tags, most compatible tag,
-    target, pass/fail and the first violations of each wheel.
-    """
-    failed = sum(not r["passed"] for r in rows)
-    verdict = "all wheels pass" if not failed else f"{failed} of {len(rows)} wheel{'s' if len(rows) != 1 else ''} fail"
+
+def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> list[str]:
+    """The terminal summary: the run's verdict, then one block per wheel and target."""
+    lines = [f"{_run_verdict(doc)}"]
+    for wheel in doc["wheels"]:
+        how = (hows or {}).get(wheel["wheel"], "")
+        flag = f"  [{how}: not the wheel you will upload]" if how.startswith("built") else ""
+        lines.append(f"{'PASS' if wheel['passed'] else 'FAIL'}  {_t(wheel['wheel'])}{flag}")
+        declared = " ".join(wheel["declared_tags"]) or "-"
+        lines.append(f"      declared: {_t(declared)}  most compatible: {_t(wheel['overall_tag'] or '(no ELF files)')}")
+        for target in wheel["targets"]:
+            checks = len(target["results"])
+            lines.append(
+                f"      {_t(target['policy'])}: {_target_verdict(target)} ({checks} check{'s' if checks != 1 else ''})"
+            )
+        lines.extend(f"        {_t(p)}" for p in _problems(wheel))
+    lines.extend(f"ERROR {_t(e)}" for e in doc["errors"])
+    return lines
+
+
+_MD_SPECIAL = re.compile(r"([\\`*{}\[\]()!|~<>&])")
+
+
+def markdown_cell(text: str) -> str:
+    """Escape text for a GitHub Markdown table cell: no code-span, link, image or HTML breaks out."""
+    return _MD_SPECIAL.sub(lambda m: html.escape(m.group(1)) if m.group(1) in "<>&" else "\\" + m.group(1), _t(text))
+
+
+def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> str:
+    """A GitHub-flavoured Markdown section for ``$GITHUB_STEP_SUMMARY``: one row per wheel and target."""
+    verdict = _run_verdict(doc)
+    mark = "✅" if doc["passed"] else "❌"
     lines = [
-        f"### {title}: {verdict}",
+        f"### {title}: {markdown_cell(verdict)} {mark}",
         "",
         "| wheel | declared tags | most compatible tag | target | result | first violations |",
         "|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        name = row["wheel"].rsplit("/", 1)[-1]
-        result = "✅ pass" if row["passed"] else "❌ fail"
-        problems = "<br>".join(f"`{_cell(p)}`" for p in row["problems"]) or "-"
-        lines.append(
-            f"| `{_cell(name)}` | {_cell(row['declared'])} | {_cell(row['best'])} | {_cell(row['target'])} "
-            f"| {result} | {problems} |"
-        )
+    for wheel in doc["wheels"]:
+        name = wheel["wheel"].replace("\\", "/").rsplit("/", 1)[-1]
+        problems = _problems(wheel)
+        for target in wheel["targets"] or [{"policy": "-", "passed": wheel["passed"], "results": []}]:
+            verdict = _target_verdict(target)
+            result = "❌ fail" if verdict == "FAIL" else ("⚠️ " if verdict != "pass" else "✅ ") + verdict
+            mine = [p for p in problems if p.startswith(f"{target['policy']}: ")] or ["-"]
+            lines.append(
+                f"| {markdown_cell(name)} | {markdown_cell(' '.join(wheel['declared_tags']) or '-')} "
+                f"| {markdown_cell(wheel['overall_tag'] or '(no ELF files)')} | {markdown_cell(target['policy'])} "
+                f"| {result} | {'<br>'.join(markdown_cell(p) for p in mine)} |"
+            )
+    lines.extend(f"| {markdown_cell(e)} | | | | ❌ error | |" for e in doc["errors"])
     return "\n".join(lines) + "\n"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,7 +14,6 @@ from builders import Fixtures, compile_fixtures, make_wheel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping, Sequence
-    from pathlib import Path
 
 pytest_plugins = ["pytester"]
 
@@ -24,8 +28,25 @@ def _private_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
 
 @pytest.fixture(scope="session")
 def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
-    """Every compiled fixture; 0.2 s of gcc, so each xdist worker builds its own."""
-    return compile_fixtures(tmp_path_factory.mktemp("elf"))
+    """Every compiled fixture, built once per run: xdist workers share one build.
+
+    pytest-xdist's "session fixtures that execute only once" recipe: the
+    first worker compiles under a lock in the directory all workers share,
+    the others wait and read the index it wrote.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "elf-fixtures"
+    index = out / "index.json"
+    with (shared / "elf-fixtures.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if index.is_file():
+            paths = json.loads(index.read_text())
+            return Fixtures(**{k: Path(v) if v is not None else None for k, v in paths.items()})  # type: ignore[arg-type]  # Path or None per field
+        built = compile_fixtures(out)
+        paths = {f.name: (None if (v := getattr(built, f.name)) is None else str(v)) for f in dataclasses.fields(built)}
+        index.write_text(json.dumps(paths))
+        return built
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def cache_dir() -> Path:
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".cache" / "pytest-manylinux-tests" / "wheels"
+    return Path(__file__).resolve().parents[1] / ".cache" / "pypi-wheels"  # inside the checkout, gitignored
 
 
 def _sha256(path: Path) -> str:

@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 TAGS_2014 = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 
 
-@pytest.fixture(scope="module")
-def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
-    return compile_fixtures(tmp_path_factory.mktemp("elf"))
-
-
 def readelf(*args: str | Path) -> str:
     result = subprocess.run(
         ["readelf", "-W", *(str(a) for a in args)],

@@ -23,6 +23,7 @@ from forge import forge_crc, forge_text_crc, pad
 from pytest_manylinux import _cache
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import read_wheel_facts
+from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
 from pytest_manylinux._model import ElfFacts, SymbolRef, WheelFacts
 from pytest_manylinux._wheel import SETTLE_NS
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
 ROOT = Path(__file__).resolve().parent.parent
+ITEMS = len(WHEEL_CHECKS) + len(FILE_CHECKS)  # gate items of a wheel with one ELF file
 
 
 class CountingStore(_cache.DirCache):
@@ -121,10 +123,13 @@ def test_plugin_uses_pytest_cache_and_can_do_without(
 ) -> None:
     path = wheel({f"pkg/x{SO}": fx.ext_2_14})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
-    pytester.runpytest(*args).assert_outcomes(passed=12)
-    assert list((pytester.path / ".pytest_cache" / "v" / "manylinux" / "facts").iterdir())
-    pytester.runpytest(*args).assert_outcomes(passed=12)
-    pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=12)
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
+    entries = {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")}
+    assert entries
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
+    # A hit: the same entry is read back and nothing is written again.
+    assert {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")} == entries
+    pytester.runpytest(*args, "-p", "no:cacheprovider").assert_outcomes(passed=ITEMS)
 
 
 # -- content keys (issue 14) ---------------------------------------------------
@@ -217,7 +222,7 @@ def test_gate_with_a_warm_pytest_cache_fails_a_flipped_bit(
 ) -> None:
     path = wheel({f"pkg/x{SO}": fx.ext_2_17})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
-    pytester.runpytest(*args).assert_outcomes(passed=12)
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
     _flip_a_bit_in(path, f"pkg/x{SO}")
     pytester.runpytest(*args).assert_outcomes(failed=1)
 
@@ -511,12 +516,12 @@ def _variant(cls: type, **extra: object) -> type:
 def test_format_is_derived_from_the_fields() -> None:
     assert _cache.format_of(WheelFacts, omit=("path",)) == _cache.FORMAT
     assert _cache.format_of(ElfFacts) == _cache.format_of(_variant(ElfFacts))
-    assert _cache.format_of(ElfFacts) != _cache.format_of(_variant(ElfFacts, warnings=tuple[str, ...]))
+    assert _cache.format_of(ElfFacts) != _cache.format_of(_variant(ElfFacts, added_texts=tuple[str, ...]))
     assert _cache.format_of(SymbolRef) != _cache.format_of(_variant(SymbolRef, aliases=tuple[str, ...]))
 
 
 def test_new_fields_of_supported_types_round_trip() -> None:
-    elf_type = _variant(ElfFacts, warnings=tuple[str, ...], defined=tuple[SymbolRef, ...])
+    elf_type = _variant(ElfFacts, added_texts=tuple[str, ...], added_symbols=tuple[SymbolRef, ...])
     codec = _cache._codec(types.GenericAlias(tuple, (elf_type, ...)))
     elf = elf_type(
         path="a.so",
@@ -527,8 +532,8 @@ def test_new_fields_of_supported_types_round_trip() -> None:
         elf_type="ET_DYN",
         flags=0,
         arch="x86_64",
-        warnings=("odd", "odder"),
-        defined=(SymbolRef("f", "V_1", None, weak=True, function=False),),
+        added_texts=("odd", "odder"),
+        added_symbols=(SymbolRef("f", "V_1", None, weak=True, function=False),),
     )
     encoded = json.loads(json.dumps(codec.encode((elf,))))
     assert codec.decode(encoded) == (elf,)

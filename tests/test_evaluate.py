@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_manylinux._audit import audit, judge, read_wheel_facts
-from pytest_manylinux._evaluate import Allowances
+from pytest_manylinux._audit import audit, default_policies, judge, read_wheel_facts
+from pytest_manylinux._checks import Allowances
 from pytest_manylinux._model import Check, Violation
+
+POLICIES = default_policies()
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,8 +29,7 @@ def violations(result: Audit, check: Check | None = None) -> list[Violation]:
     return [
         v
         for verdict in result.verdicts
-        for f in verdict.files
-        for v in f.violations
+        for v in (*(v for f in verdict.files for v in f.violations), *verdict.violations)
         if check is None or v.check is check
     ]
 
@@ -175,10 +176,10 @@ def test_filename_and_wheel_tags_must_agree(fx: Fixtures, wheel: Wheel) -> None:
 def test_allowances_keep_the_violation_but_not_the_failure(fx: Fixtures, wheel: Wheel) -> None:
     facts = read_wheel_facts(wheel({f"pkg/{fx.ext_2_17.name}": fx.ext_2_17}))
     allow = Allowances(symbols={"memcpy@GLIBC_2.14": "audited: only called on aligned buffers", "GLIBC_2.17": "x"})
-    result = judge(facts, "manylinux2010", allow=allow)
+    result = judge(facts, "manylinux2010", allow=allow, policies=POLICIES)
     assert result.passed
     assert {v.allowed_by for v in violations(result)} == {"audited: only called on aligned buffers", "x"}
-    partial = judge(facts, "manylinux2010", allow=Allowances(symbols={"memcpy@GLIBC_2.14": "r"}))
+    partial = judge(facts, "manylinux2010", allow=Allowances(symbols={"memcpy@GLIBC_2.14": "r"}), policies=POLICIES)
     assert not partial.passed
 
 

@@ -6,18 +6,22 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from pypi_cache import CORPUS, WheelUnavailable, fetch
 
+import pytest_manylinux
+from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
+
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
+ITEMS = len(WHEEL_CHECKS) + len(FILE_CHECKS)  # gate items of a wheel with one ELF file
 CRYPTOGRAPHY = "cryptography-42.0.8-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
 
 MARKED_TESTS = """
@@ -88,8 +92,10 @@ def test_bad_marker_arguments_are_a_usage_error(pytester: pytest.Pytester, wheel
         """
     )
     result = pytester.runpytest(f"--manylinux-wheel={wheel_2_17}")
-    result.stdout.fnmatch_lines(["*test_x: bad arguments to @pytest.mark.manylinux*colour*"])
-    assert result.ret != 0
+    result.stderr.fnmatch_lines(
+        ["ERROR: *::test_x: @pytest.mark.manylinux: got an unexpected keyword argument 'colour'*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
 def test_unknown_policy_names_the_closest(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
@@ -106,7 +112,7 @@ def test_gate_cryptography_names_memcpy_and_writes_junit(pytester: pytest.Pytest
         "--manylinux-policy=manylinux2010", "--manylinux-wheel=dist/*.whl", "--junitxml=out.xml"
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.assert_outcomes(failed=1, passed=11)
+    result.assert_outcomes(failed=1, passed=ITEMS - 1)
     result.stdout.fnmatch_lines(
         [
             f"FAILED dist/{cryptography.name}::cryptography/hazmat/bindings/_rust.abi3.so::symbol-versions*",
@@ -118,19 +124,19 @@ def test_gate_cryptography_names_memcpy_and_writes_junit(pytester: pytest.Pytest
     assert "GLIBC_2.14   memcpy" in junit
     ok = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=dist/*.whl")
     assert ok.ret == pytest.ExitCode.OK
-    ok.assert_outcomes(passed=12)
+    ok.assert_outcomes(passed=ITEMS)
 
 
 def test_gate_selection_k_and_m(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     args = ["--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}"]
     pytester.runpytest(*args, "-k", "symbol").assert_outcomes(failed=1)
-    pytester.runpytest(*args, "-k", "not symbol").assert_outcomes(passed=11)
-    pytester.runpytest(*args, "-m", "manylinux").assert_outcomes(failed=1, passed=11)
+    pytester.runpytest(*args, "-k", "not symbol").assert_outcomes(passed=ITEMS - 1)
+    pytester.runpytest(*args, "-m", "manylinux").assert_outcomes(failed=1, passed=ITEMS - 1)
 
 
 def test_gate_last_failed_reruns_only_the_failing_item(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     args = ["--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}"]
-    pytester.runpytest(*args).assert_outcomes(passed=11, failed=1)
+    pytester.runpytest(*args).assert_outcomes(passed=ITEMS - 1, failed=1)
     again = pytester.runpytest(*args, "--lf")
     again.assert_outcomes(failed=1)
     again.stdout.fnmatch_lines(["*::symbol-versions*"])
@@ -148,10 +154,10 @@ def test_gate_allowlist_turns_a_failure_into_xfail_with_reason(pytester: pytest.
         """
     )
     result = pytester.runpytest("-rx")
-    result.assert_outcomes(passed=11, xfailed=1)
+    result.assert_outcomes(passed=ITEMS - 1, xfailed=1)
     result.stdout.fnmatch_lines(["XFAIL*symbol-versions*allowed: clock_gettime has a fallback; memcpy*"])
     # The command line beats the ini file.
-    pytester.runpytest("--manylinux-policy=manylinux2014").assert_outcomes(passed=12)
+    pytester.runpytest("--manylinux-policy=manylinux2014").assert_outcomes(passed=ITEMS)
 
 
 def test_allowlist_line_without_reason_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -167,7 +173,7 @@ def test_bad_wheel_errors_alone_and_good_wheel_still_passes(pytester: pytest.Pyt
     result = pytester.runpytest(
         "--manylinux-policy=manylinux2014", f"--manylinux-wheel={wheel_2_17}", f"--manylinux-wheel={broken}"
     )
-    result.assert_outcomes(passed=12, failed=1)
+    result.assert_outcomes(passed=ITEMS, failed=1)
     result.stdout.fnmatch_lines([f"{broken}: not a readable zip archive*"])
 
 
@@ -175,9 +181,11 @@ def test_json_report_and_summary(pytester: pytest.Pytester, wheel_2_17: Path) ->
     result = pytester.runpytest(
         "--manylinux-policy=manylinux2014", f"--manylinux-wheel={wheel_2_17}", "--manylinux-json=report.json"
     )
-    result.stdout.fnmatch_lines(["*= manylinux =*", f"PASS  {wheel_2_17}", "*most compatible: manylinux_2_17_x86_64*"])
+    result.stdout.fnmatch_lines(
+        ["*= manylinux =*", "PASS: 1 wheel", f"PASS  {wheel_2_17}", "*most compatible: manylinux_2_17_x86_64*"]
+    )
     doc = json.loads((pytester.path / "report.json").read_text())
-    assert doc["version"] == 1
+    assert (doc["version"], doc["passed"], doc["exit_status"]) == (2, True, 0)
     [w] = doc["wheels"]
     assert (w["overall_tag"], w["passed"]) == ("manylinux_2_17_x86_64", True)
 
@@ -207,8 +215,8 @@ def test_xdist_gives_the_same_outcomes(pytester: pytest.Pytester, wheel_2_17: Pa
     args = [f"--manylinux-wheel={wheel_2_17}", "--manylinux-policy=manylinux2010", "test_marked.py", str(wheel_2_17)]
     plain = pytester.runpytest_subprocess(*args, "-p", "no:randomly")
     spread = pytester.runpytest_subprocess(*args, "-n", "2")
-    plain.assert_outcomes(passed=12, failed=2)
-    spread.assert_outcomes(passed=12, failed=2)
+    plain.assert_outcomes(passed=ITEMS, failed=2)
+    spread.assert_outcomes(passed=ITEMS, failed=2)
     assert spread.stdout.str().count("= manylinux =") == 1
 
 
@@ -248,20 +256,20 @@ def test_markdown_summary_is_appended_for_ci(pytester: pytest.Pytester, wheel_2_
     summary.write_text("earlier step\n")
     pytester.runpytest(
         "--manylinux-policy=manylinux2010", f"--manylinux-wheel={wheel_2_17}", f"--manylinux-markdown={summary}"
-    ).assert_outcomes(passed=11, failed=1)
+    ).assert_outcomes(passed=ITEMS - 1, failed=1)
     text = summary.read_text()
-    assert text.startswith("earlier step\n### pytest-manylinux: 1 of 1 wheel fail\n")
+    assert text.startswith("earlier step\n### pytest-manylinux: FAIL: 1 of 1 wheel fail ❌\n")
     assert "| manylinux_2_17_x86_64 | manylinux_2_12_x86_64 | ❌ fail |" in text
 
 
 def test_gate_takes_a_wheel_given_as_an_argument(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
     result = pytester.runpytest("--manylinux-policy=manylinux2010", str(wheel_2_17))
-    result.assert_outcomes(passed=11, failed=1)
+    result.assert_outcomes(passed=ITEMS - 1, failed=1)
     # Only gated wheels become test files; other wheels lying around are not collected.
     stray = pytester.path / "tests" / "data"
     stray.mkdir(parents=True)
     shutil.copy(wheel_2_17, stray)
-    pytester.runpytest("--manylinux-policy=manylinux2014", str(wheel_2_17), "tests").assert_outcomes(passed=12)
+    pytester.runpytest("--manylinux-policy=manylinux2014", str(wheel_2_17), "tests").assert_outcomes(passed=ITEMS)
 
 
 def test_limits_from_the_config_file(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
@@ -275,3 +283,19 @@ def test_limits_from_the_config_file(pytester: pytest.Pytester, wheel_2_17: Path
     bad = pytester.runpytest()
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*manylinux_max_member_size: not a size: 'LOTS'*"])
+
+
+def test_names_from_a_policy_file_become_markers(pytester: pytest.Pytester, wheel_2_17: Path) -> None:
+    vendored = json.loads((Path(pytest_manylinux.__file__).parent / "policies" / "manylinux-policy.json").read_text())
+    for entry in vendored:
+        if entry["name"] == "manylinux_2_17":
+            entry["aliases"] = [*entry["aliases"], "corp2024"]
+    (pytester.path / "corp.json").write_text(json.dumps(vendored))
+    pytester.makepyfile("import pytest\n\n@pytest.mark.corp2024\ndef test_corp(): pass\n")
+    wheel = f"--manylinux-wheel={wheel_2_17}"
+    pytester.runpytest_subprocess("--strict-markers", "--manylinux-policy-file=corp.json", wheel).assert_outcomes(
+        passed=1
+    )
+    unknown = pytester.runpytest_subprocess("--strict-markers", wheel)
+    assert unknown.ret == pytest.ExitCode.INTERRUPTED  # no such marker without the file
+    unknown.stdout.fnmatch_lines(["*'corp2024' not found in `markers` configuration option*"])

@@ -1,13 +1,25 @@
-"""The diff a user reads, and the JSON a machine reads."""
+"""The diff a user reads, the JSON a machine reads, and the Markdown CI shows; all escaped and bounded."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 from pytest_manylinux._audit import audit
-from pytest_manylinux._model import Check
-from pytest_manylinux._render import render_audit, render_check, to_json
+from pytest_manylinux._checks import REGISTRY
+from pytest_manylinux._model import Check, FileVerdict, Violation
+from pytest_manylinux._render import (
+    MAX_LINES,
+    audit_document,
+    markdown_cell,
+    render_audit,
+    render_block,
+    render_check,
+    render_markdown,
+    render_summary,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -16,6 +28,7 @@ if TYPE_CHECKING:
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
+LIBRARIES_FIX = "  fix: " + REGISTRY[Check.LIBRARIES].remedy
 
 
 def test_failure_reads_as_a_diff_against_the_policy(fx: Fixtures, wheel: Callable[..., Path]) -> None:
@@ -29,23 +42,29 @@ def test_failure_reads_as_a_diff_against_the_policy(fx: Fixtures, wheel: Callabl
     text = render_audit(audit(path, "manylinux2010"))
     lines = text.splitlines()
     assert lines[0].startswith(f"FAIL  {path}  (3 ELF files; target: manylinux_2_12_x86_64)")
+    not_everywhere = "not on every system of this policy: bundle it (auditwheel repair) or drop it"
     assert lines[1:] == [
         "pkg/bin/tool  vs  manylinux_2_12_x86_64",
         "  libraries",
-        "  + libc.musl-x86_64.so.1          not allowed: bundle it (auditwheel repair) or drop it",
+        f"  + libc.musl-x86_64.so.1          {not_everywhere}",
+        LIBRARIES_FIX,
         "  interpreter (the loader this platform has at that path)",
         "  - /lib64/ld-linux-x86-64.so.2",
         "  + /lib/ld-musl-x86_64.so.1",
+        "  fix: " + REGISTRY[Check.INTERPRETER].remedy,
         "  C library (linked for another C library)",
         "  - glibc",
         "  + musl",
+        "  fix: " + REGISTRY[Check.LIBC].remedy,
         f"pkg/ext_2_17{SO}  vs  manylinux_2_12_x86_64",
         "  symbol versions (GLIBC: the policy allows up to GLIBC_2.12)",
         "  + GLIBC_2.14   memcpy",
         "  + GLIBC_2.17   clock_gettime, secure_getenv",
+        "  fix: " + REGISTRY[Check.SYMBOL_VERSIONS].remedy,
         f"pkg/ext_unallowed{SO}  vs  manylinux_2_12_x86_64",
         "  libraries",
-        "  + libssl.so.3                    not allowed: bundle it (auditwheel repair) or drop it",
+        f"  + libssl.so.3                    {not_everywhere}",
+        LIBRARIES_FIX,
         "most compatible tag this wheel qualifies for: linux_x86_64",
     ]
 
@@ -53,7 +72,7 @@ def test_failure_reads_as_a_diff_against_the_policy(fx: Fixtures, wheel: Callabl
 def test_one_check_renders_alone(fx: Fixtures, wheel: Callable[..., Path]) -> None:
     result = audit(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}), "manylinux2010")
     [file_verdict] = result.verdicts[0].files
-    assert render_check(file_verdict, Check.SYMBOL_VERSIONS).splitlines()[1:] == [
+    assert render_check(file_verdict, Check.SYMBOL_VERSIONS).splitlines()[1:3] == [
         "  + GLIBC_2.14   memcpy",
         "  + GLIBC_2.17   clock_gettime, secure_getenv",
     ]
@@ -62,9 +81,9 @@ def test_one_check_renders_alone(fx: Fixtures, wheel: Callable[..., Path]) -> No
 
 def test_json_carries_auditwheel_keys_and_symbol_attribution(fx: Fixtures, wheel: Callable[..., Path]) -> None:
     result = audit(wheel({f"pkg/ext_unallowed{SO}": fx.ext_unallowed, f"pkg/ext_2_14{SO}": fx.ext_2_14}))
-    doc = to_json([result], tool="t", policy_data="d")
+    doc = audit_document([result], tool="t", policy_data="d")
     json.dumps(doc)  # serialisable as is
-    assert (doc["schema"], doc["version"]) == ("pytest-manylinux/audit", 1)
+    assert (doc["schema"], doc["version"]) == ("pytest-manylinux/audit", 2)
     [w] = doc["wheels"]
     assert (w["overall_tag"], w["sym_tag"]) == ("linux_x86_64", "manylinux_2_17_x86_64")
     assert w["external_libs"] == {"libssl.so.3": None}
@@ -73,3 +92,51 @@ def test_json_carries_auditwheel_keys_and_symbol_attribution(fx: Fixtures, wheel
     files = {f["path"]: f for f in w["files"]}
     assert files[f"pkg/ext_2_14{SO}"]["versioned_symbols"]["libc.so.6"]["GLIBC_2.14"] == ["memcpy"]
     assert w["passed"] is False
+    assert doc["passed"] is False
+
+
+HOSTILE = "lib`evil`](https://x.example/a)![i](https://x.example/i.png)<img src=x>|\x1b]0;title\x07\r\n\u2028.so"
+
+
+def _hostile_file() -> FileVerdict:
+    violations = tuple(
+        Violation(check, HOSTILE, expected=HOSTILE, symbols=(HOSTILE,) * 3, hint=HOSTILE) for check in REGISTRY
+    )
+    return FileVerdict(HOSTILE, HOSTILE, violations)
+
+
+def test_text_never_carries_a_control_character() -> None:
+    verdict = _hostile_file()
+    for check in REGISTRY:
+        text = render_check(verdict, check)
+        assert text
+        assert not any(ch in text for ch in "\x1b\x07\r\u2028"), check
+        assert len(text.splitlines()) == len(render_check(verdict, check).split("\n"))
+
+
+@pytest.mark.parametrize("text", [HOSTILE, "a|b", "`x`", "[l](u)", "![i](u)", "<script>", "a\\|b"])
+def test_markdown_cells_cannot_break_out(text: str) -> None:
+    cell = markdown_cell(text)
+    for unsafe in ("`", "|", "[", "]", "(", ")", "!", "<", ">"):
+        assert all(cell[i - 1] == "\\" for i, ch in enumerate(cell) if ch == unsafe and unsafe not in "<>"), cell
+    assert "<" not in cell
+    assert ">" not in cell
+    assert "\n" not in cell
+
+
+def test_reports_of_a_hostile_wheel_are_escaped(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    result = audit(wheel({"pkg/a`b](x)![i](y)|c.so": fx.ext_unallowed}), "manylinux2014")
+    doc = audit_document([result], tool="t", policy_data="d")
+    markdown = render_markdown(doc)
+    assert "a\\`b\\]\\(x\\)\\!\\[i\\]\\(y\\)\\|c.so" in markdown
+    assert "](x)" not in markdown
+    text = "\n".join(render_summary(doc))
+    assert "a`b](x)![i](y)|c.so" in text  # plain text needs no Markdown escaping
+    assert json.loads(json.dumps(doc))["wheels"][0]["files"][0]["path"] == "pkg/a`b](x)![i](y)|c.so"
+
+
+def test_every_block_is_capped() -> None:
+    many = tuple(Violation(Check.LIBRARIES, f"lib{i}.so", hint="h") for i in range(10 * MAX_LINES))
+    lines = render_block(Check.LIBRARIES, many).splitlines()
+    assert len(lines) == MAX_LINES + 3  # title, capped lines, "... and N more", fix
+    assert lines[-2].strip() == f"... and {9 * MAX_LINES} more"

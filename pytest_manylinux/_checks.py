@@ -1,0 +1,419 @@
+"""The check registry: one definition per check. Pure: no I/O, no elftools, no zipfile.
+
+A definition says what a check reads (an ELF file's facts or the wheel's),
+whether it decides the most compatible tag, how its lines render, and the
+remedy shown with its failures. Evaluation, the gate's items, the renderer and
+the tests all iterate :data:`REGISTRY`, so a new check is one ``Check`` member
+in ``_model`` and one definition here.
+
+The semantics follow auditwheel 6.8.2 wherever it is right (``wheel_abi.py``,
+``policy/__init__.py``), hermetically: a library counts as shipped only when
+the loader would find it inside the wheel, never on the host.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+from ._model import Check, ElfFacts, Libc, Policy, Violation, WheelFacts
+from ._policy import LOADER_SONAMES, expected_interpreters, version_key
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "FILE_CHECKS",
+    "LINUX_ONLY_ARCHES",
+    "NO_ALLOWANCES",
+    "REGISTRY",
+    "WHEEL_CHECKS",
+    "Allowances",
+    "CheckDef",
+    "Layout",
+    "Resolver",
+    "Scope",
+    "file_libc",
+    "inside",
+    "is_loader",
+]
+
+
+class Scope(Enum):
+    """What a check looks at: one ELF file, or the wheel as a whole."""
+
+    FILE = "file"
+    WHEEL = "wheel"
+
+
+class Layout(Enum):
+    """How a check's violations render as diff lines (see ``_render``)."""
+
+    VERSIONS = "versions"  # "+ GLIBC_2.14   memcpy, ..." sorted as versions
+    EXPECTED = "expected"  # "- what the policy expects" / "+ what the file has"
+    SYMBOLS = "symbols"  # "+ subject   sym, sym"
+    LINES = "lines"  # "+ subject   hint"
+
+
+class Resolver(Protocol):
+    """Where a DT_NEEDED library resolves inside the wheel (``_evaluate.WheelIndex``)."""
+
+    def shipped(self, elf: ElfFacts, library: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Allowances:
+    """Violations a project accepts on purpose, each with the reason shown."""
+
+    libraries: Mapping[str, str] = field(default_factory=dict)
+    symbols: Mapping[str, str] = field(default_factory=dict)
+
+    def library(self, name: str) -> str | None:
+        return self.libraries.get(name)
+
+    def symbol(self, version: str, symbols: Iterable[str]) -> str | None:
+        """The reason when a version, or every symbol needing it, is allowed."""
+        if version in self.symbols:
+            return self.symbols[version]
+        reasons = [self.symbols.get(f"{s}@{version}") for s in symbols]
+        if reasons and all(reasons):
+            return "; ".join(sorted({r for r in reasons if r}))
+        return None
+
+
+NO_ALLOWANCES = Allowances()
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every check may consult besides the facts it judges."""
+
+    policy: Policy
+    index: Resolver
+    allow: Allowances
+    wheel: WheelFacts
+
+
+FileRule = Callable[[ElfFacts, Context], Iterable[Violation]]
+WheelRule = Callable[[Context], Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDef:
+    """One registered check."""
+
+    check: Check
+    scope: Scope
+    title: str
+    layout: Layout
+    remedy: str
+    decides_tag: bool
+    file_rule: FileRule | None = None
+    wheel_rule: WheelRule | None = None
+
+    @property
+    def id(self) -> str:
+        """The item name in the gate and the ``check`` key in JSON."""
+        return self.check.value
+
+
+def is_loader(library: str) -> bool:
+    """The ELF interpreter itself, which every policy implicitly allows.
+
+    auditwheel skips ``ld-linux*`` and ``ld64.so.*`` (``elf_find_versioned_symbols``);
+    we match the loaders' exact sonames, so ``libevil-ld-linux.so.1`` is not one,
+    and a name with a slash is a host path the loader opens as such.
+    """
+    return library in LOADER_SONAMES
+
+
+#: CPython's extension suffix for musl builds (``.cpython-312-x86_64-linux-musl.so``):
+#: the interpreter that imports it is a musl one, whatever else the file says.
+_MUSL_SUFFIX = re.compile(r"\.cpython-\d+[a-z]*-[a-z0-9_]+-linux-musl[a-z0-9]*\.so$")
+
+
+def file_libc(elf: ElfFacts) -> Libc | None:
+    """The C library an ELF file was linked for: its loader, its needs, else its extension suffix.
+
+    auditwheel reads the suffix too: an extension that needs no libc symbol at
+    all still imports only into a CPython built for its suffix's C library.
+    """
+    if elf.interpreter is not None:
+        return Libc.MUSL if "/ld-musl-" in elf.interpreter else Libc.GLIBC
+    for lib in elf.needed:
+        if lib.startswith(("libc.musl-", "ld-musl-")):
+            return Libc.MUSL
+        if lib == "libc.so.6" or lib.startswith(("ld-linux", "ld64.so.")):
+            return Libc.GLIBC
+    return Libc.MUSL if _MUSL_SUFFIX.search(elf.path) else None
+
+
+def inside(entry: str, origin: str) -> str | None:
+    """An RPATH entry as a directory inside the wheel, or None if it is not one."""
+    for token in ("$ORIGIN", "${ORIGIN}"):
+        if entry.startswith(token):
+            rest = entry[len(token) :].lstrip("/")
+            path = posixpath.normpath(posixpath.join(origin, rest)) if rest else origin or "."
+            if path == ".." or path.startswith("../"):
+                return None
+            return "" if path == "." else path
+    return None
+
+
+# -- the rules ----------------------------------------------------------------------------------
+
+# Python 2 / pre-3.x ABI hazards auditwheel rejects (PEP 513 "fpectl builds").
+_PYFPE = frozenset({"PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter"})
+
+
+def _libraries(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    if ctx.policy.is_linux:
+        return
+    for lib in elf.needed:
+        if is_loader(lib) or lib in ctx.policy.whitelist or ctx.index.shipped(elf, lib):
+            continue
+        yield Violation(
+            Check.LIBRARIES,
+            lib,
+            hint="not on every system of this policy: bundle it (auditwheel repair) or drop it",
+            allowed_by=ctx.allow.library(lib),
+        )
+
+
+def _symbol_versions(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """auditwheel's ``versioned_symbols_policy``: exact set membership per prefix.
+
+    Versions group by the text before the first ``_``; a prefix the policy does
+    not list is ignored; an empty list forbids the prefix; ``GLIBC_PRIVATE`` is
+    in no list, so it never passes.
+    """
+    by_version: dict[str, tuple[str, ...]] | None = None  # only built when something fails
+    required = sorted({n.version for n in elf.version_needs if not is_loader(n.library)}, key=version_key)
+    for version in required:
+        prefix = version.partition("_")[0]
+        allowed = ctx.policy.symbol_versions.get(prefix)
+        if allowed is None or version in allowed:
+            continue
+        ceiling = max(allowed, key=version_key) if allowed else None
+        by_version = by_version if by_version is not None else elf.symbols_by_version()
+        symbols = by_version.get(version, ())
+        yield Violation(
+            Check.SYMBOL_VERSIONS,
+            version,
+            expected=ceiling,
+            symbols=symbols,
+            hint=f"the policy allows no {prefix} versions" if ceiling is None else "",
+            allowed_by=ctx.allow.symbol(version, symbols),
+        )
+
+
+def _blacklist(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """auditwheel's blacklist: strong undefined references a needed library must not satisfy."""
+    if ctx.policy.is_linux or not ctx.policy.blacklist:
+        return
+    strong = {s.name for s in elf.undefined if not s.weak}
+    for lib in elf.needed:
+        names = strong & ctx.policy.blacklist.get(lib, frozenset())
+        if names:
+            # A blacklisted symbol is accepted as ``name@library`` in the symbol allowlist.
+            reasons = [ctx.allow.symbols.get(f"{name}@{lib}") for name in sorted(names)]
+            reason = "; ".join(sorted({r for r in reasons if r})) if all(reasons) else None
+            yield Violation(
+                Check.BLACKLIST,
+                lib,
+                symbols=tuple(sorted(names)),
+                hint="symbols this policy's systems may lack or implement differently",
+                allowed_by=reason,
+            )
+
+
+def _interpreter(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    policy = ctx.policy
+    if elf.interpreter is None:
+        return
+    if policy.is_linux:
+        allowed = expected_interpreters(Libc.GLIBC, policy.arch) + expected_interpreters(Libc.MUSL, policy.arch)
+    else:
+        allowed = expected_interpreters(policy.libc, policy.arch)
+    if elf.interpreter not in allowed:
+        yield Violation(
+            Check.INTERPRETER,
+            elf.interpreter,
+            expected=allowed[0] if allowed else None,
+            hint="the loader this platform has at that path",
+        )
+
+
+#: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
+#: and the ``e_machine`` of their files: the ELF header cannot tell armv6 from armv7,
+#: so a hard-float ARM file keeps its own ``linux_armv6l`` tag.
+LINUX_ONLY_ARCHES: Mapping[str, frozenset[str]] = {
+    "armv5l": frozenset({"EM_ARM"}),
+    "armv6l": frozenset({"EM_ARM"}),
+    "armv8l": frozenset({"EM_ARM"}),
+    "mips": frozenset({"EM_MIPS"}),
+    "mips64": frozenset({"EM_MIPS"}),
+    "mipsel": frozenset({"EM_MIPS"}),
+    "mips64el": frozenset({"EM_MIPS"}),
+    "ppc": frozenset({"EM_PPC"}),
+    "sparc64": frozenset({"EM_SPARCV9"}),
+    "s390": frozenset({"EM_S390"}),
+    "alpha": frozenset({"EM_ALPHA"}),
+    "sh4": frozenset({"EM_SH"}),
+    "m68k": frozenset({"EM_68K"}),
+    "hppa": frozenset({"EM_PARISC"}),
+}
+
+
+def _arch(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    machines = LINUX_ONLY_ARCHES.get(ctx.policy.arch)
+    if ctx.policy.is_linux and machines is not None and elf.machine in machines:
+        return
+    if elf.arch != ctx.policy.arch:
+        subject = elf.arch or f"{elf.machine} ({elf.arch_problem})"
+        yield Violation(Check.ARCH, subject, expected=ctx.policy.arch, hint="built for another architecture")
+
+
+def _libc(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    libc = file_libc(elf)
+    if not (ctx.policy.is_linux or libc is None or libc is ctx.policy.libc):
+        yield Violation(Check.LIBC, libc.value, expected=ctx.policy.libc.value, hint="linked for another C library")
+
+
+def _isa(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """auditwheel's machine policy: an x86-64 ISA level above the baseline."""
+    if not ctx.policy.is_linux and elf.isa is not None:
+        hint = "needs a newer CPU than the tag's baseline promises"
+        yield Violation(Check.ISA, elf.isa, expected=ctx.policy.arch, hint=hint)
+
+
+#: Subjects of the Python-ABI violations, read back by ``_evaluate.auditwheel_flags``.
+PYFPE_SUBJECT, UCS2_SUBJECT = "PyFPE_jbuf", "UCS2"
+
+
+def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """PEP 513's fpectl and narrow-unicode (UCS2) hazards, as auditwheel checks them."""
+    if ctx.policy.is_linux or elf.python_init is None:
+        return
+    pyfpe = sorted({s.name for s in elf.undefined if s.name in _PYFPE and s.function})
+    if pyfpe:
+        yield Violation(Check.PYTHON_ABI, PYFPE_SUBJECT, symbols=tuple(pyfpe), hint="an fpectl build (PEP 513)")
+    # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
+    # at all, promises an interpreter that lacks the UCS2 functions.
+    narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
+    if elf.python_init.startswith("init") and not narrow:
+        ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
+        if ucs2:
+            yield Violation(Check.PYTHON_ABI, UCS2_SUBJECT, symbols=tuple(ucs2), hint="a narrow-unicode Python 2 build")
+
+
+def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """Shared objects asking for an executable stack: glibc >= 2.41 refuses to dlopen them.
+
+    See pypa/auditwheel#634. Executables are left alone: the kernel still runs them.
+    """
+    if ctx.policy.libc is Libc.GLIBC and elf.exec_stack and elf.interpreter is None:
+        yield Violation(
+            Check.EXECSTACK,
+            "PT_GNU_STACK RWE",
+            expected="PT_GNU_STACK RW",
+            hint="an executable stack: glibc 2.41 and later refuse to load it",
+        )
+
+
+def _rpath(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """RPATH/RUNPATH entries that reach outside the wheel: leaked build paths."""
+    del ctx
+    origin = posixpath.dirname(elf.path)
+    for tag, entries in (("DT_RUNPATH", elf.runpath), ("DT_RPATH", elf.rpath)):
+        for entry in entries:
+            if entry.startswith(("$ORIGIN", "${ORIGIN}")):
+                if inside(entry, origin) is None:
+                    yield Violation(Check.RPATH, entry, expected="$ORIGIN/...", hint=f"{tag} points outside the wheel")
+                continue
+            hint = (
+                f"{tag} is absolute: it leaks the build machine"
+                if entry.startswith("/")
+                else f"{tag} is relative to the working directory"
+            )
+            yield Violation(Check.RPATH, entry or "(empty)", expected="$ORIGIN/...", hint=hint)
+
+
+def _record(ctx: Context) -> Iterable[Violation]:
+    """Every ELF file must be listed in RECORD, or installers cannot track or remove it."""
+    facts = ctx.wheel
+    if facts.kind != "wheel":
+        return
+    if facts.record is None:
+        yield Violation(Check.RECORD, "RECORD", hint="the wheel has no RECORD file")
+        return
+    for elf in facts.elves:
+        if elf.path not in facts.record:
+            yield Violation(Check.RECORD, elf.path, hint="ELF file missing from RECORD")
+
+
+def _definitions() -> Iterable[CheckDef]:
+    file, wheel = Scope.FILE, Scope.WHEEL
+    yield CheckDef(
+        Check.LIBRARIES, file, "libraries", Layout.LINES, decides_tag=True, file_rule=_libraries,
+        remedy="graft the library into the wheel with `auditwheel repair`, or stop linking it",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.SYMBOL_VERSIONS, file, "symbol versions", Layout.VERSIONS, decides_tag=True, file_rule=_symbol_versions,
+        remedy="rebuild in the manylinux image of the target policy (quay.io/pypa/<policy>_<arch>), "
+        "or target a newer policy",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.BLACKLIST, file, "blacklisted symbols", Layout.SYMBOLS, decides_tag=True, file_rule=_blacklist,
+        remedy="rebuild without these symbols (auditwheel's blacklist), or target a newer policy",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.INTERPRETER, file, "interpreter", Layout.EXPECTED, decides_tag=True, file_rule=_interpreter,
+        remedy="link with the platform's standard loader (no custom --dynamic-linker; not a /nix/store toolchain)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.ARCH, file, "architecture", Layout.EXPECTED, decides_tag=True, file_rule=_arch,
+        remedy="build this file for the wheel's architecture, or drop it from the wheel",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.LIBC, file, "C library", Layout.EXPECTED, decides_tag=True, file_rule=_libc,
+        remedy="judge glibc builds with a manylinux policy and musl builds with a musllinux one",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.ISA, file, "instruction set", Layout.LINES, decides_tag=True, file_rule=_isa,
+        remedy="build for the baseline ISA (no -march=x86-64-v2 or above) or dispatch at run time",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.PYTHON_ABI, file, "Python ABI", Layout.SYMBOLS, decides_tag=True, file_rule=_python_abi,
+        remedy="build against a CPython without fpectl and with wide unicode (PEP 513)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.EXECSTACK, file, "executable stack", Layout.EXPECTED, decides_tag=False, file_rule=_execstack,
+        remedy="relink with -Wl,-z,noexecstack (and find the object file without a .note.GNU-stack)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.RPATH, file, "rpath", Layout.LINES, decides_tag=False, file_rule=_rpath,
+        remedy="drop the entry at link time (check LDSHARED and -Wl,-rpath) or with `patchelf --remove-rpath`; "
+        "`auditwheel repair` rewrites it",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.RECORD, wheel, "RECORD", Layout.LINES, decides_tag=False, wheel_rule=_record,
+        remedy="let the build backend write RECORD, or rebuild it after editing the wheel (`wheel pack`)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.TAGS, wheel, "declared tags", Layout.LINES, decides_tag=False,
+        remedy="tag the wheel with the most compatible tag its content qualifies for "
+        "(`auditwheel repair` does), or rebuild it for the tag you want",
+    )  # fmt: skip
+
+
+#: Every check, in report order.
+REGISTRY: Mapping[Check, CheckDef] = {d.check: d for d in _definitions()}
+
+#: Checks run once per ELF file, and once per wheel, in report order.
+FILE_CHECKS: Sequence[CheckDef] = tuple(d for d in REGISTRY.values() if d.scope is Scope.FILE)
+WHEEL_CHECKS: Sequence[CheckDef] = tuple(d for d in REGISTRY.values() if d.scope is Scope.WHEEL)

@@ -1,0 +1,201 @@
+"""Release-gate mode: a wheel is a ``pytest.File``; each ELF file x check is an item.
+
+Item IDs read ``dist/foo.whl::pkg/_core.so::symbol-versions`` and select
+exactly that item when given back to pytest, so ``-k``, ``--lf``, node IDs
+and junit XML work as for any test. The items come from the check registry:
+one per file check for each ELF file, one per wheel check for the wheel. A
+failing item reports the diff of its one check; a check whose violations are
+all allowlisted is an xfail whose reason is the allowlist's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._checks import FILE_CHECKS, WHEEL_CHECKS
+from ._errors import ManylinuxError, one_line
+from ._locate import expand_wheels
+from ._render import DECLARED, headline
+from ._session import session_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from ._model import Audit, Check
+    from ._render import ResultJSON, WheelInfoJSON
+    from ._session import Session
+
+__all__ = ["AUDIT_ITEM", "CheckFailedError", "GateItem", "WheelFile", "enable", "gate_result"]
+
+#: Name of the item standing in for a wheel that could not be read or judged.
+AUDIT_ITEM = "audit"
+
+
+def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
+    """Wheels named as plain arguments (``dist/a.whl`` or a node ID inside one), resolved as pytest does."""
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return []
+    here = config.invocation_params.dir
+    out = []
+    for arg in config.args:
+        path = arg.split("::", 1)[0]
+        if path.endswith(".whl"):
+            out.append((arg, (here / path).resolve()))
+    return out
+
+
+def enable(config: pytest.Config, session: Session) -> None:
+    """Make each gated wheel a collected file; alone when only wheels were asked for.
+
+    Wheels from the config file join the run only when no test path was given
+    on the command line: ``pytest tests/test_x.py`` runs just that file.
+    """
+    settings = session.settings
+    explicit = config.args_source is pytest.Config.ArgsSource.ARGS
+    specs = settings.wheels if (settings.wheels_from_cli or not explicit) else ()
+    if any(s.text.startswith("installed:") for s in specs):
+        msg = "installed:NAME works with the markers and fixtures; the gate audits wheel files"
+        raise pytest.UsageError(msg)
+    wheels = [p.resolve() for p in expand_wheels([(s.text, s.base, s.source) for s in specs])]
+    positional = _positional(config)
+    session.gated = frozenset([*wheels, *(path for _, path in positional)])
+    if not wheels:
+        return
+    named = {path for _, path in positional}
+    extra = [str(w) for w in wheels if w not in named]
+    if settings.wheels_from_cli and not explicit:
+        config.args = extra  # only wheels were asked for: run only the gate
+    else:
+        config.args = [*config.args, *extra]
+
+
+class CheckFailedError(Exception):
+    """Raised by an item whose check found violations; its text is the diff."""
+
+
+#: What a gate item hands the reports: its result, the wheel's info, or the error.
+_RESULT = pytest.StashKey[dict[str, Any]]()
+
+
+def gate_result(item: pytest.Item) -> dict[str, Any] | None:
+    """The report data a gate item left behind when it ran."""
+    return item.stash.get(_RESULT, None)
+
+
+class WheelFile(pytest.File):
+    """One wheel in the gate; judged once, then its items."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        session = session_of(self.config)
+        audit: Audit | None = None
+        problem = ""
+        try:
+            audit = session.judge(self.path, session.settings.policy, session.allowances())
+        except ManylinuxError as e:
+            problem = str(e)
+        except Exception as e:  # noqa: BLE001 - one wheel's surprise must not end the others' audit
+            problem = one_line(f"{self.path}: internal error while auditing: {type(e).__name__}: {e}")
+        if audit is None:
+            yield ErrorItem.from_parent(self, name=AUDIT_ITEM, message=problem)
+            return
+        for definition in WHEEL_CHECKS:
+            yield GateItem.from_parent(self, name=definition.id, audit=audit, check=definition.check, elf=None)
+        for elf in audit.facts.elves:
+            yield ElfNode.from_parent(self, name=elf.path, audit=audit)
+
+
+class ElfNode(pytest.Collector):
+    """One ELF file of a wheel; its children are the file checks."""
+
+    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+        super().__init__(**kwargs)
+        self.audit = audit
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for definition in FILE_CHECKS:
+            yield GateItem.from_parent(
+                self, name=definition.id, audit=self.audit, check=definition.check, elf=self.name
+            )
+
+
+class _Item(pytest.Item):
+    """Shared by every gate item: the marker, one-line failures, a readable location."""
+
+    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+        super().__init__(**kwargs)
+        self.add_marker(pytest.mark.manylinux)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,  # noqa: ANN401 - pytest's signature
+    ) -> Any:  # noqa: ANN401 - str or pytest's TerminalRepr
+        if isinstance(excinfo.value, (CheckFailedError, ManylinuxError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        """The failure headline, "symbol-versions in pkg/_core.so".
+
+        Not a suffix of the node ID on purpose: pytest's ``-v`` turns the dots
+        of such a suffix into ``::`` (it takes it for a dotted Python name),
+        which would print IDs that select nothing.
+        """
+        parent = self.parent.name if isinstance(self.parent, ElfNode) else self.path.name
+        return self.path, None, f"{self.name} in {parent}"
+
+
+class GateItem(_Item):
+    """One check of one ELF file (or of the wheel) against every target policy."""
+
+    def __init__(self, *, audit: Audit, check: Check, elf: str | None, **kwargs: Any) -> None:  # noqa: ANN401
+        super().__init__(**kwargs)
+        self.audit = audit
+        self.check = check
+        self.elf = elf
+        self.user_properties.append(("manylinux_check", check.value))
+
+    def runtest(self) -> None:
+        from ._render import check_result, render_gate_item, wheel_info  # noqa: PLC0415
+
+        text, found = render_gate_item(self.audit, self.check, self.elf)
+        wheel = self.audit.facts.path
+        targets = [DECLARED] if self.check.value == "tags" else [v.policy for v in self.audit.verdicts]
+        results: list[ResultJSON] = []
+        for target in targets:
+            mine = found if target == DECLARED else [v for v in found if _in_target(self.audit, target, v)]
+            results.append(check_result(wheel, target, self.check, self.elf, mine))
+        session = session_of(self.config)
+        info: WheelInfoJSON | None = None
+        if wheel not in session.sent_info:  # each wheel's facts travel once per process
+            session.sent_info.add(wheel)
+            info = wheel_info(self.audit)
+        self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path)}
+        if any(v.counts for v in found):
+            raise CheckFailedError(f"{headline(self.check, found)}\n{one_line(wheel)}\n{text}")
+        reasons = sorted({v.allowed_by for v in found if v.allowed_by})
+        if reasons:
+            pytest.xfail("allowed: " + "; ".join(one_line(r) for r in reasons))
+
+
+def _in_target(audit: Audit, target: str, violation: object) -> bool:
+    return any(
+        violation in verdict.violations or any(violation in f.violations for f in verdict.files)
+        for verdict in audit.verdicts
+        if verdict.policy == target
+    )
+
+
+class ErrorItem(_Item):
+    """Stands in for a wheel that could not be read, so the others still run."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        self.stash[_RESULT] = {"error": self.message, "wheel": str(self.path)}
+        raise CheckFailedError(self.message)

@@ -1,0 +1,255 @@
+"""Policy markers: registration, argument binding, one wheel per test, and the audit before the body.
+
+A marker's arguments are bound to a real Python signature, so misuse is a
+``TypeError`` turned into one collection-time usage error for the whole run,
+not a traceback per test. When the wheel spec (or ``dist/``) holds several
+wheels, each marked test runs once per wheel, with the wheel in its ID.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._session import session_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from ._model import Audit
+
+__all__ = [
+    "FAILURES",
+    "MarkerRequest",
+    "audit_marked",
+    "marker_lines",
+    "parametrize",
+    "requests_of",
+    "uses_plugin",
+    "validate",
+]
+
+GENERIC = "manylinux"
+_MAX_SHOWN = 5  # misuses named in the one usage error
+_KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=()"
+
+
+def marker_lines(names: Iterable[str]) -> list[str]:
+    """The ``markers`` ini lines for the generic marker and one per policy name and alias."""
+    lines = [
+        (
+            f"{GENERIC}(policy, {_KEYWORDS}): audit the project's wheel against POLICY before the test "
+            "body runs; the test fails with the policy diff"
+        )
+    ]
+    lines.extend(f"{name}({_KEYWORDS}): same as {GENERIC}('{name}')" for name in names)
+    return lines
+
+
+def _signature(
+    policy: str,
+    *,
+    wheel: str | os.PathLike[str] | None = None,
+    allow_libraries: Mapping[str, str] | Iterable[str] = (),
+    allow_symbols: Mapping[str, str] | Iterable[str] = (),
+) -> None:
+    """The markers' call signature; binding to it validates marker arguments."""
+
+
+_SIGNATURE = inspect.signature(_signature)
+
+
+@dataclass(frozen=True)
+class MarkerRequest:
+    """One policy marker on a test, bound and checked."""
+
+    name: str
+    policy: str
+    wheel: str | None = None
+    allow_libraries: Mapping[str, str] = field(default_factory=dict)
+    allow_symbols: Mapping[str, str] = field(default_factory=dict)
+
+
+def _policy_names(config: pytest.Config) -> frozenset[str]:
+    from ._policy import policy_names  # noqa: PLC0415
+
+    return frozenset(policy_names(session_of(config).settings.policy_files))
+
+
+def requests_of(node: pytest.Item | pytest.Function) -> list[MarkerRequest]:
+    """The policy markers on a test, bound to the signature; raises :class:`pytest.UsageError`."""
+    names = _policy_names(node.config)
+    out = []
+    for marker in node.iter_markers():
+        if marker.name == GENERIC:
+            args: tuple[Any, ...] = marker.args
+        elif marker.name in names:
+            args = (marker.name, *marker.args)
+        else:
+            continue
+        where = f"{node.nodeid}: @pytest.mark.{marker.name}"
+        try:
+            bound = _SIGNATURE.bind(*args, **marker.kwargs)
+        except TypeError as e:
+            raise pytest.UsageError(f"{where}: {e}") from None
+        values = bound.arguments
+        if not isinstance(values["policy"], str):
+            raise pytest.UsageError(f"{where}: the policy must be a string, not {values['policy']!r}")
+        wheel = values.get("wheel")
+        out.append(
+            MarkerRequest(
+                name=marker.name,
+                policy=values["policy"],
+                wheel=os.fspath(wheel) if wheel is not None else None,
+                allow_libraries=_as_mapping(values.get("allow_libraries", ()), f"{where}: allow_libraries"),
+                allow_symbols=_as_mapping(values.get("allow_symbols", ()), f"{where}: allow_symbols"),
+            )
+        )
+    return out
+
+
+def _as_mapping(value: object, source: str) -> dict[str, str]:
+    from ._settings import parse_allowlist  # noqa: PLC0415
+
+    if isinstance(value, dict):
+        bad = [k for k, v in value.items() if not (isinstance(k, str) and isinstance(v, str) and v.strip())]
+        if bad:
+            raise pytest.UsageError(f"{source}: {bad[0]!r} needs a reason, as {{'NAME': 'why it is acceptable'}}")
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise pytest.UsageError(f"{source} must be a mapping or a list of 'NAME: reason' strings")
+    return parse_allowlist(value, source)
+
+
+def uses_plugin(item: pytest.Item) -> bool:
+    """Whether a test asks for a wheel: a policy marker, or one of our fixtures."""
+    names = _policy_names(item.config) | {GENERIC}
+    fixtures = {"manylinux_wheel", "manylinux_audit"}
+    return any(m.name in names for m in item.iter_markers()) or bool(fixtures & set(getattr(item, "fixturenames", ())))
+
+
+def validate(items: list[pytest.Item]) -> None:
+    """Check every marker of every collected test once; all misuse in one usage error."""
+    from ._errors import ManylinuxError  # noqa: PLC0415
+
+    problems: list[str] = []
+    session = session_of(items[0].config) if items else None
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue  # gate items carry the bare marker for -m selection
+        try:
+            for request in requests_of(item):
+                if request.policy != "auto" and session is not None:
+                    session.policies.validate(request.policy)
+        except pytest.UsageError as e:
+            problems.append(str(e))
+        except ManylinuxError as e:
+            problems.append(f"{item.nodeid}: {e}")
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        more = f" (and {len(unique) - _MAX_SHOWN} more)" if len(unique) > _MAX_SHOWN else ""
+        raise pytest.UsageError("; ".join(unique[:_MAX_SHOWN]) + more)
+
+
+def parametrize(metafunc: pytest.Metafunc) -> None:
+    """Run a marked test (or one using our fixtures) once per wheel when several match."""
+    from ._errors import ManylinuxError  # noqa: PLC0415
+
+    definition = metafunc.definition
+    names = _policy_names(metafunc.config) | {GENERIC}
+    marked = any(m.name in names for m in definition.iter_markers())
+    wants = {"manylinux_wheel", "manylinux_audit"} & set(metafunc.fixturenames)
+    if not (marked or wants):
+        return
+    try:
+        explicit = [r.wheel for r in requests_of(definition) if r.wheel]
+    except pytest.UsageError:
+        return  # reported once, at the end of collection
+    if explicit:
+        return  # the marker names its wheel
+    try:
+        candidates = session_of(metafunc.config).candidates()
+    except ManylinuxError:
+        return  # reported by the test itself, in one line
+    if len(candidates) <= 1:
+        return
+    paths = [c.path for c in candidates]
+    ids = [p.name for p in paths]
+    if "manylinux_wheel" in metafunc.fixturenames:
+        metafunc.parametrize("manylinux_wheel", paths, ids=ids, scope="function")
+    else:
+        metafunc.parametrize("_manylinux_markers", paths, ids=ids, indirect=True)
+
+
+#: Failure text of a marked test, set in setup and raised when the body would run.
+FAILURES = pytest.StashKey[list[str]]()
+#: Result records of a marked test, for the reports.
+RESULTS = pytest.StashKey[list[Any]]()
+#: Wheel infos (one per audited wheel) of a marked test, for the reports.
+INFOS = pytest.StashKey[list[Any]]()
+
+
+def audit_marked(request: pytest.FixtureRequest) -> None:
+    """Audit the wheel for each policy marker on the test, before its body runs.
+
+    Failures are kept in the item's stash and raised in ``pytest_runtest_call``,
+    so a non-compliant wheel is a failed test, not an error in setup. Usage
+    problems and unreadable wheels end the test with one line.
+    """
+    from ._errors import ManylinuxError  # noqa: PLC0415
+    from ._render import audit_headline, audit_results, render_audit, wheel_info  # noqa: PLC0415
+
+    item = request.node
+    requests = requests_of(item)
+    if not requests:
+        return
+    session = session_of(item.config)
+    failures: list[str] = []
+    results: list[Any] = []
+    infos: list[Any] = []
+    problem = None
+    try:
+        for req in requests:
+            path = Path(req.wheel) if req.wheel else wheel_for(request)
+            audit = session.judge(path, req.policy, session.allowances(req.allow_libraries, req.allow_symbols))
+            results.extend(audit_results(audit, release=False))
+            infos.append(wheel_info(audit))
+            if not audit.passed:
+                failures.append(f"{audit_headline(audit)}\n{render_audit(audit)}")
+    except ManylinuxError as e:
+        problem = str(e)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback
+    item.stash[FAILURES] = failures
+    item.stash[RESULTS] = results
+    item.stash[INFOS] = infos
+
+
+def wheel_for(request: pytest.FixtureRequest) -> Path:
+    """The wheel this test judges: its parameter, else the run's one wheel (built if need be)."""
+    param = getattr(request, "param", None)
+    if isinstance(param, Path):
+        return param
+    value = request.getfixturevalue("manylinux_wheel")
+    return Path(value)
+
+
+def view(request: pytest.FixtureRequest, wheel: Path) -> Audit:
+    """The audit behind ``manylinux_audit``: marker > command line > ini > declared tags."""
+    session = session_of(request.config)
+    item = request.node
+    requests = requests_of(item) if isinstance(item, pytest.Item) else []
+    first = requests[0] if requests else None
+    policy = first.policy if first else session.settings.policy
+    path = Path(first.wheel) if first and first.wheel else wheel
+    allow = session.allowances(first.allow_libraries, first.allow_symbols) if first else session.allowances()
+    if policy not in (None, "auto"):
+        session.policies.validate(str(policy))
+    return session.judge(path, policy, allow)

@@ -1,0 +1,198 @@
+"""What the controlling process reports: the summary, the JSON and Markdown files, junit names.
+
+Every gate item and marked test sends its result records on its own test
+report (as an attribute, which pytest-xdist carries to the controller), so
+the reports list every wheel, target and check that ran, whatever the order,
+``-k`` or ``-n``. The run's verdict in every report is computed from those
+records *and* the exit status, so no report says "pass" while the run fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._session import Session, session_of
+
+if TYPE_CHECKING:
+    from ._render import DocumentJSON, ResultJSON, WheelInfoJSON
+
+__all__ = ["Reporter", "attach"]
+
+#: The attribute of a TestReport that carries our data (plain JSON-able values).
+ATTRIBUTE = "manylinux"
+_RANK = {"passed": 0, "allowed": 1, "xfailed": 1, "failed": 2}
+
+
+def attach(item: pytest.Item, report: pytest.TestReport, data: dict[str, Any] | None) -> None:
+    """Put an item's results on its report, and a readable junit class name for gate items."""
+    if data is not None and (report.when == "call" or not report.passed):
+        if hasattr(report, "wasxfail") and "results" in data:
+            # The test expects this failure (a strict xfail documents a policy the wheel
+            # does not meet): its failed results are expected, not a failing wheel.
+            data = {**data, "results": [_expected(r) for r in data["results"]]}
+        setattr(report, ATTRIBUTE, data)
+    from ._gate import GateItem  # noqa: PLC0415
+
+    if isinstance(item, GateItem) or type(item).__module__ == GateItem.__module__:
+        parts = report.nodeid.split("::")[:-1]
+        report.__dict__["manylinux_classname"] = ".".join(p.replace(".", "_") for p in parts)
+
+
+def _expected(result: ResultJSON) -> ResultJSON:
+    return {**result, "outcome": "xfailed"} if result["outcome"] == "failed" else result
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory, mode 0644 less umask."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # like --junitxml, not mkstemp's 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Reporter:
+    """Hooks only the controlling process runs (the only process under plain pytest)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.document: DocumentJSON | None = None
+        self.write_errors: list[str] = []
+
+    @property
+    def session(self) -> Session:
+        return session_of(self.config)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        classname = getattr(report, "manylinux_classname", None)
+        if classname:
+            self._junit_classname(report, classname)
+        data = getattr(report, ATTRIBUTE, None)
+        if not isinstance(data, dict):
+            return
+        collected = self.session.collected
+        if "error" in data:
+            collected.errors[str(data["wheel"])] = str(data["error"])
+            return
+        for info in data.get("infos") or ([data["info"]] if data.get("info") else []):
+            collected.infos.setdefault(info["wheel"], info)
+        for result in data.get("results", ()):
+            key = (result["wheel"], result["target"], result["check"], result["file"] or "")
+            known = collected.results.get(key)
+            if known is None or _RANK[result["outcome"]] > _RANK[known["outcome"]]:
+                collected.results[key] = result
+            if data.get("how"):
+                collected.hows.setdefault(result["wheel"], str(data["how"]))
+        if not self.session.header_shown and not self.session.gated:
+            self.session.header_shown = True
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.ensure_newline()
+                reporter.write_line(self.session.header())
+
+    def _junit_classname(self, report: pytest.TestReport, classname: str) -> None:
+        """Give gate items class names without the dots of file names, for CI test trees.
+
+        junit's class name is the node ID with dots; ``wheel-1.0-….whl`` would
+        nest as nine packages. The junit plugin keeps attributes a test set
+        before its report is written (what ``record_xml_attribute`` uses).
+        """
+        for plugin in self.config.pluginmanager.get_plugins():
+            node_reporter = getattr(plugin, "node_reporter", None)
+            if callable(node_reporter) and hasattr(plugin, "logfile"):
+                try:
+                    node_reporter(report).add_attribute("classname", classname)
+                except (AttributeError, TypeError):  # pragma: no cover - another junit implementation
+                    return
+
+    def _document(self, exitstatus: int) -> DocumentJSON:
+        from . import __version__  # noqa: PLC0415
+        from ._render import document, wheel_json  # noqa: PLC0415
+
+        collected = self.session.collected
+        by_wheel: dict[str, list[ResultJSON]] = {}
+        for result in collected.results.values():
+            by_wheel.setdefault(result["wheel"], []).append(result)
+        wheels = [wheel_json(collected.infos.get(w) or _bare_info(w), rs) for w, rs in by_wheel.items()]
+        errors = [collected.errors[w] for w in sorted(collected.errors)]
+        return document(
+            wheels,
+            tool=f"pytest-manylinux {__version__}",
+            policy_data=self.session.policies.source,
+            errors=errors,
+            exit_status=exitstatus,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        settings = self.session.settings
+        wanted = settings.json_path or settings.markdown_path
+        collected = self.session.collected
+        if not (wanted or collected.results or collected.errors or self.session.gated):
+            return
+        self.document = self._document(int(exitstatus))
+        from ._render import render_markdown  # noqa: PLC0415
+
+        for path, text, mode in (
+            (settings.json_path, lambda d: json.dumps(d, indent=2) + "\n", "w"),
+            (settings.markdown_path, render_markdown, "a"),
+        ):
+            if path is None:
+                continue
+            try:
+                if mode == "w":
+                    _write_atomically(path, text(self.document))
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    with path.open("a", encoding="utf-8") as f:
+                        f.write(text(self.document))
+            except OSError as e:
+                self.write_errors.append(f"cannot write {path}: {e.strerror or e}")
+        if self.write_errors:
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
+            self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.document is None:
+            return
+        from ._render import render_summary  # noqa: PLC0415
+
+        terminalreporter.section("manylinux")
+        for line in render_summary(self.document, self.session.collected.hows):
+            terminalreporter.line(line)
+        for error in self.write_errors:
+            terminalreporter.line(f"ERROR {error}", red=True)
+
+
+def _bare_info(wheel: str) -> WheelInfoJSON:
+    return {
+        "wheel": wheel,
+        "kind": "wheel",
+        "pure": False,
+        "overall_tag": None,
+        "sym_tag": None,
+        "declared_tags": [],
+        "versioned_symbols": {},
+        "external_libs": {},
+        "pyfpe": False,
+        "ucs2": False,
+        "unsupported_isa": False,
+        "files": [],
+        "files_more": 0,
+        "notes": [],
+    }

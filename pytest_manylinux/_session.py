@@ -1,0 +1,175 @@
+"""The plugin's state for one pytest process: one object, in ``config.stash``.
+
+Settings, the loaded policies, memos of facts and verdicts, the located
+wheels and the results the controller collects all live here, so hooks in
+different modules never keep state of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from ._checks import Allowances
+    from ._locate import Located
+    from ._model import Audit, WheelFacts
+    from ._policy import PolicySet
+    from ._render import ResultJSON, WheelInfoJSON
+    from ._settings import Settings
+
+__all__ = ["SESSION", "Collected", "Session", "session_of"]
+
+
+@dataclass
+class Collected:
+    """What the controller gathers from every report, in any order and from any worker."""
+
+    results: dict[tuple[str, str, str, str], ResultJSON]
+    infos: dict[str, WheelInfoJSON]
+    errors: dict[str, str]
+    hows: dict[str, str]
+
+
+class Session:
+    """Per-process plugin state."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.gated: frozenset[Path] = frozenset()
+        self.header_shown = False
+        self.collected = Collected({}, {}, {}, {})
+        self._policies: PolicySet | None = None
+        self._facts: dict[Path, WheelFacts] = {}
+        self._audits: dict[
+            tuple[Path, str | None, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], Audit
+        ] = {}
+        self._located: list[Located] | None = None
+        self.sent_info: set[str] = set()
+
+    @property
+    def is_worker(self) -> bool:
+        """True in a pytest-xdist worker (without importing xdist)."""
+        return hasattr(self.config, "workerinput")
+
+    @property
+    def policies(self) -> PolicySet:
+        """The policy data in force, loaded on first use; bad data is a usage error."""
+        if self._policies is None:
+            from ._errors import ManylinuxError  # noqa: PLC0415
+            from ._policy import load_policies  # noqa: PLC0415
+
+            try:
+                self._policies = load_policies(self.settings.policy_files)
+            except ManylinuxError as e:
+                raise pytest.UsageError(str(e)) from e
+        return self._policies
+
+    def allowances(
+        self, libraries: Mapping[str, str] | None = None, symbols: Mapping[str, str] | None = None
+    ) -> Allowances:
+        """The config file's allowlists, with a marker's on top."""
+        from ._checks import Allowances  # noqa: PLC0415
+
+        return Allowances(
+            libraries={**self.settings.allow_libraries, **(libraries or {})},
+            symbols={**self.settings.allow_symbols, **(symbols or {})},
+        )
+
+    def read(self, path: Path) -> WheelFacts:
+        """Facts of a wheel, read once per process and kept in pytest's cache between runs."""
+        if path not in self._facts:
+            from ._audit import read_wheel_facts  # noqa: PLC0415
+            from ._cache import DirCache  # noqa: PLC0415
+            from ._wheel import Limits  # noqa: PLC0415
+
+            cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
+            store = DirCache(cache.mkdir("manylinux-facts")) if cache is not None else None
+            self._facts[path] = read_wheel_facts(path, Limits(**self.settings.limits), store)
+        return self._facts[path]
+
+    def judge(self, path: Path, policy: str | None, allow: Allowances) -> Audit:
+        """The audit for one wheel, policy and allowlist, evaluated once per process."""
+        from ._audit import judge  # noqa: PLC0415
+
+        target = None if policy in (None, "auto") else policy
+        key = (path, target, tuple(sorted(allow.libraries.items())), tuple(sorted(allow.symbols.items())))
+        if key not in self._audits:
+            self._audits[key] = judge(self.read(path), target, policies=self.policies, allow=allow)
+        return self._audits[key]
+
+    def candidates(self) -> list[Located]:
+        """The wheels markers and fixtures judge, without building: the option, else dist/.
+
+        Raises :class:`~pytest_manylinux._locate.NoWheelError` when a spec
+        matches nothing. An empty list means: build one (unless told never to).
+        """
+        if self._located is None:
+            from ._locate import Located, expand_wheels, find_in_dist, project_name  # noqa: PLC0415
+
+            settings = self.settings
+            if settings.wheels:
+                specs = [(s.text, s.base, s.source) for s in settings.wheels]
+                self._located = [Located(p, "given") for p in expand_wheels(specs)]
+            elif settings.build == "always":
+                self._located = []
+            else:
+                root = self.config.rootpath
+                self._located = [Located(p, "found in dist/") for p in find_in_dist(root, project_name(root))]
+        return self._located
+
+    def built(self, tmp_path_factory: pytest.TempPathFactory) -> Located:
+        """Build the project's wheel once for the whole run (also across xdist workers)."""
+        from ._locate import Located, build_wheel  # noqa: PLC0415
+
+        if self.settings.build == "never":
+            from ._errors import ManylinuxError  # noqa: PLC0415
+
+            msg = "no wheel for this project in dist/ and --manylinux-build=never: build one, or pass --manylinux-wheel"
+            raise ManylinuxError(msg)
+        base = tmp_path_factory.getbasetemp()
+        shared = base.parent if self.is_worker else base
+        located = Located(build_wheel(self.config.rootpath, shared), "built locally with pypa/build")
+        self._located = [located]
+        return located
+
+    def how(self, path: Path) -> str:
+        """How a wheel was found, for the reports."""
+        for located in self._located or ():
+            if located.path == path:
+                return located.how
+        return "given"
+
+    def header(self) -> str:
+        """The line naming the policy, the wheels under test and the policy data."""
+        settings = self.settings
+        policy = settings.policy or "from markers, else each wheel's declared tags"
+        wheels = "none"
+        if self.gated:
+            wheels = ", ".join(sorted(str(p) for p in self.gated))
+        else:
+            try:
+                found = self.candidates()
+            except Exception as e:  # noqa: BLE001 - the header must never break a run; the error shows where it matters
+                found, wheels = [], f"none ({e})"
+            if found:
+                wheels = ", ".join(f"{loc.path} ({loc.how})" for loc in found)
+            elif settings.build == "never":
+                wheels = "none in dist/ (--manylinux-build=never)"
+            elif not settings.wheels:
+                wheels = "to be built locally with pypa/build: not the wheel you will upload"
+        return f"manylinux: policy {policy}; wheel {wheels}; policy data {self.policies.source}"
+
+
+SESSION = pytest.StashKey[Session]()
+
+
+def session_of(config: pytest.Config) -> Session:
+    """The plugin state of this pytest process."""
+    return config.stash[SESSION]

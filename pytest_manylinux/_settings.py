@@ -1,0 +1,191 @@
+"""Options and their ini twins, resolved once into :class:`Settings`.
+
+Each option exists on the command line and in the config file and shares
+one help text (pytest-timeout's pattern). Precedence is marker > command
+line > ini file. Paths behave as everywhere else in pytest: relative to the
+directory the command was typed in for the command line, relative to the
+config file for the ini file. Every bad value, conflict or unwritable report
+path is a usage error at start-up (exit 4), never a traceback at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "parse_allowlist"]
+
+POLICY_HELP = (
+    "policy to hold wheels to: a name or alias (manylinux2014, manylinux_2_28, musllinux_1_2), "
+    "or 'auto' for the tags each wheel declares. With wheels given, turns on the release gate."
+)
+WHEEL_HELP = (
+    "wheel(s) to audit: a path, glob or directory of wheels (repeatable), or installed:NAME for an "
+    "installed distribution. Default: this project's wheel in dist/ that this Python can install, "
+    "else one built with pypa/build."
+)
+BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always, or never"
+POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
+JSON_HELP = "write every audited wheel and check as one JSON document to this path"
+MARKDOWN_HELP = "append a Markdown summary table to this path (e.g. $GITHUB_STEP_SUMMARY)"
+ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
+ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
+_LIMITS = (
+    ("manylinux_max_member_size", "max_member_bytes", "largest wheel member to read (K/M/G suffixes; default 4G)"),
+    ("manylinux_max_total_size", "max_total_bytes", "all members of one wheel together (default 16G)"),
+    ("manylinux_max_entries", "max_entries", "members in one wheel (default 200000)"),
+)
+
+BUILD_CHOICES = ("auto", "always", "never")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option and its ini twin."""
+    group = parser.getgroup("manylinux", "wheel platform-tag compliance (pytest-manylinux)")
+    group.addoption("--manylinux-policy", action="append", default=[], help=POLICY_HELP)
+    group.addoption("--manylinux-wheel", action="append", default=[], help=WHEEL_HELP)
+    group.addoption("--manylinux-build", choices=BUILD_CHOICES, help=BUILD_HELP)
+    group.addoption("--manylinux-policy-file", action="append", default=[], help=POLICY_FILE_HELP)
+    group.addoption("--manylinux-json", metavar="PATH", help=JSON_HELP)
+    group.addoption("--manylinux-markdown", metavar="PATH", help=MARKDOWN_HELP)
+    parser.addini("manylinux_policy", POLICY_HELP)
+    parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
+    parser.addini("manylinux_build", BUILD_HELP, default="auto")
+    parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
+    parser.addini("manylinux_json", JSON_HELP)
+    parser.addini("manylinux_markdown", MARKDOWN_HELP)
+    for key, _, help_text in _LIMITS:
+        parser.addini(key, help_text)
+    parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
+    parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
+
+
+@dataclass(frozen=True, slots=True)
+class WheelSpec:
+    """A wheel spec as the user wrote it, with the directory it is relative to and where it came from."""
+
+    text: str
+    base: Path
+    source: str  # "--manylinux-wheel", "manylinux_wheel in <ini>", "argument", "marker"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.text!r}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option resolved once: command line over ini file (markers come later)."""
+
+    policy: str | None
+    policy_from_cli: bool
+    wheels: tuple[WheelSpec, ...]
+    wheels_from_cli: bool
+    build: str
+    policy_files: tuple[Path, ...]
+    json_path: Path | None
+    markdown_path: Path | None
+    allow_libraries: Mapping[str, str] = field(default_factory=dict)
+    allow_symbols: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        """Resolve and validate; every problem is a :class:`pytest.UsageError` naming its source."""
+        here = config.invocation_params.dir
+        ini_dir = config.inipath.parent if config.inipath else config.rootpath
+        ini = f"in {config.inipath.name}" if config.inipath else "in the config file"
+
+        policies = list(config.getoption("manylinux_policy") or ())
+        if len(policies) > 1:
+            msg = f"--manylinux-policy given {len(policies)} times ({', '.join(policies)}): give it once"
+            raise pytest.UsageError(msg)
+        policy = policies[0] if policies else (str(config.getini("manylinux_policy")).strip() or None)
+
+        cli_wheels = [WheelSpec(s, here, "--manylinux-wheel") for s in config.getoption("manylinux_wheel") or ()]
+        ini_wheels = [WheelSpec(str(s), ini_dir, f"manylinux_wheel {ini}") for s in config.getini("manylinux_wheel")]
+
+        build_cli = config.getoption("manylinux_build")
+        build = build_cli or str(config.getini("manylinux_build") or "auto")
+        if build not in BUILD_CHOICES:
+            msg = f"manylinux_build {ini} must be one of {', '.join(BUILD_CHOICES)}, not {build!r}"
+            raise pytest.UsageError(msg)
+        if build == "always" and cli_wheels:
+            msg = "--manylinux-build=always and --manylinux-wheel contradict each other: build, or use the given wheel"
+            raise pytest.UsageError(msg)
+
+        cli_files = [here / p for p in config.getoption("manylinux_policy_file") or ()]
+        policy_files = cli_files or [ini_dir / str(p) for p in config.getini("manylinux_policy_file")]
+        return cls(
+            policy=policy,
+            policy_from_cli=bool(policies),
+            wheels=tuple(cli_wheels or ini_wheels),
+            wheels_from_cli=bool(cli_wheels),
+            build=build,
+            policy_files=tuple(policy_files),
+            json_path=_report_path(config, "manylinux_json", here, ini_dir, append=False),
+            markdown_path=_report_path(config, "manylinux_markdown", here, ini_dir, append=True),
+            allow_libraries=parse_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
+            allow_symbols=parse_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
+            limits=_limits(config),
+        )
+
+
+def _report_path(config: pytest.Config, name: str, here: Path, ini_dir: Path, *, append: bool) -> Path | None:
+    """A report path, checked now so a bad one cannot lose the run's report at the end."""
+    value = config.getoption(name)
+    option = f"--{name.replace('_', '-')}"
+    if value:
+        path = here / Path(str(value)).expanduser()
+    elif raw := str(config.getini(name)).strip():
+        option, path = f"{name} in the config file", ini_dir / Path(os.path.expandvars(raw)).expanduser()
+    else:
+        return None
+    if path.is_dir():
+        raise pytest.UsageError(f"{option}: {path} is a directory; give a file path")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the directories that do not exist yet are created at the end
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"{option}: cannot write to {path.parent} (not a writable directory)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise pytest.UsageError(f"{option}: {path} is not writable")
+    if append and path.exists() and not path.is_file():
+        raise pytest.UsageError(f"{option}: {path} is not a regular file to append to")
+    return path
+
+
+def _limits(config: pytest.Config) -> dict[str, int]:
+    """The input limits set in the config file, as ``Limits`` keywords."""
+    from ._wheel import parse_size  # noqa: PLC0415 - the zip reader loads only when needed
+
+    out: dict[str, int] = {}
+    for key, field_name, _ in _LIMITS:
+        value = str(config.getini(key) or "").strip()
+        if value:
+            try:
+                out[field_name] = parse_size(value)
+            except ValueError as e:
+                raise pytest.UsageError(f"{key}: {e}") from e
+    return out
+
+
+def parse_allowlist(lines: Iterable[object], source: str) -> dict[str, str]:
+    """Parse 'NAME: reason' lines; a line without a reason is a usage error."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if not isinstance(line, str):
+            msg = f"{source}: {line!r} is not a 'NAME: reason' string"
+            raise pytest.UsageError(msg)
+        name, sep, reason = line.partition(":")
+        if not sep or not name.strip() or not reason.strip():
+            msg = f"{source}: {line!r} needs a reason, as 'NAME: why it is acceptable'"
+            raise pytest.UsageError(msg)
+        out[name.strip()] = reason.strip()
+    return out

@@ -1,0 +1,482 @@
+"""The gate fails closed and behaves like pytest (#13): one test per reproduced bug, through pytester or main()."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_manylinux.__main__ import main
+from pytest_manylinux._audit import audit
+from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
+from pytest_manylinux._view import AuditView
+
+if TYPE_CHECKING:
+    from builders import Fixtures
+
+SO = ".cpython-311-x86_64-linux-gnu.so"
+HERE = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+INSTALLABLE = f"{HERE}-{HERE}-manylinux_2_17_x86_64.manylinux2014_x86_64"
+Wheel = Callable[..., Path]
+
+
+def gate_items(elves: int) -> int:
+    """How many items the gate makes for a wheel, from the registry (never a hard-coded 12)."""
+    return len(WHEEL_CHECKS) + elves * len(FILE_CHECKS)
+
+
+@pytest.fixture
+def good(fx: Fixtures, wheel: Wheel) -> Path:
+    return wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
+
+
+@pytest.fixture
+def tls(fx: Fixtures, wheel: Wheel) -> Path:
+    """A wheel linking libssl.so.3, like cffi's libffi.so.8: on no policy's list."""
+    return wheel({f"tls/_x{SO}": fx.ext_unallowed}, name="tls")
+
+
+# 1 -------------------------------------------------------------------------------------------
+
+
+def test_cli_directory_of_wheels_means_its_wheels(
+    tmp_path: Path, tls: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    house = tmp_path / "house"
+    house.mkdir()
+    shutil.copy(tls, house)
+    assert main([str(house), "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"FAIL  {house / tls.name}  (1 ELF file;")
+    assert "+ libssl.so.3" in out
+    assert main([str(house), "--no-cache", "--policy", "manylinux2014"]) == 1
+
+
+def test_cli_directory_without_wheels_or_elf_files_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README").write_text("nothing to see")
+    assert main([str(empty), "--no-cache"]) == 2
+    assert capsys.readouterr().err == f"pytest-manylinux: error: {empty}: no wheel and no ELF file in this directory\n"
+
+
+def test_gate_directory_means_its_wheels(pytester: pytest.Pytester, tls: Path) -> None:
+    (pytester.path / "house").mkdir()
+    shutil.copy(tls, pytester.path / "house")
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=house")
+    result.assert_outcomes(failed=2, passed=gate_items(1) - 2)  # libraries, and the tag it cannot keep
+    result.stdout.fnmatch_lines(
+        ["FAILED house/tls-1.0-*.whl::tags*", "FAILED house/tls-1.0-*.whl::tls/_x*::libraries*"]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+# 2 -------------------------------------------------------------------------------------------
+
+
+def test_linux_tagged_wheel_fails_the_gate_and_the_cli(
+    pytester: pytest.Pytester, fx: Fixtures, wheel: Wheel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}, tags="cp311-cp311-linux_x86_64")
+    for policy in ("manylinux2014", "auto"):
+        result = pytester.runpytest(f"--manylinux-policy={policy}", str(local))
+        result.assert_outcomes(failed=1, passed=gate_items(1) - 1)
+        result.stdout.fnmatch_lines(
+            [
+                "tags: linux_x86_64",
+                (
+                    "*linux_x86_64 * not uploadable: PyPI refuses linux_* wheels; run auditwheel repair, or build "
+                    "in a manylinux image; the content qualifies for manylinux_2_17_x86_64"
+                ),
+            ]
+        )
+    assert main([str(local), "--no-cache", "--policy", "manylinux2014"]) == 1
+    assert "FAIL  " in capsys.readouterr().out
+    assert main([str(local), "--no-cache"]) == 1
+
+
+# 3 -------------------------------------------------------------------------------------------
+
+
+def _pair(*, fail_first: bool) -> str:
+    tests = [("manylinux1", "old"), ("manylinux2014", "new")]
+    ordered = tests if fail_first else tests[::-1]
+    return "import pytest\n" + "".join(f"\n@pytest.mark.{m}\ndef test_{n}(): pass\n" for m, n in ordered)
+
+
+@pytest.mark.parametrize(
+    ("fail_first", "workers"),
+    [(True, "0"), (False, "0"), (True, "2"), (False, "2")],
+    ids=["fail-first", "fail-last", "fail-first-n2", "fail-last-n2"],
+)
+def test_every_report_agrees_with_the_exit_code(
+    pytester: pytest.Pytester,
+    good: Path,
+    fail_first: bool,  # noqa: FBT001 - a parameter of the test
+    workers: str,
+) -> None:
+    pytester.makepyfile(test_pair=_pair(fail_first=fail_first))
+    result = pytester.runpytest_subprocess(
+        f"--manylinux-wheel={good}", "--manylinux-json=r.json", "--manylinux-markdown=r.md", "-n", workers,
+        "-p", "no:randomly",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*= manylinux =*", "FAIL: 1 of 1 wheel fail", f"FAIL  {good}"])
+    result.stdout.fnmatch_lines(["*manylinux_2_5_x86_64: FAIL*", "*manylinux_2_17_x86_64: pass*"])
+    result.stdout.fnmatch_lines(["FAILED test_pair.py::test_old - Failed: manylinux_2_5_x86_64: symbol-vers*"])
+    doc = json.loads((pytester.path / "r.json").read_text())
+    assert (doc["passed"], doc["exit_status"]) == (False, 1)
+    [w] = doc["wheels"]
+    assert {t["policy"]: t["passed"] for t in w["targets"]} == {
+        "manylinux_2_5_x86_64": False,
+        "manylinux_2_17_x86_64": True,
+    }
+    markdown = (pytester.path / "r.md").read_text()
+    assert markdown.startswith("### pytest-manylinux: FAIL: 1 of 1 wheel fail ❌")
+    assert "all wheels pass" not in markdown
+
+
+def test_a_run_failing_elsewhere_never_reports_pass(pytester: pytest.Pytester, good: Path) -> None:
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.manylinux2014\ndef test_ok(): pass\n\ndef test_unrelated(): assert False\n"
+    )
+    result = pytester.runpytest(f"--manylinux-wheel={good}", "--manylinux-json=r.json", "--manylinux-markdown=r.md")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["FAIL: every wheel passes, but the run failed (exit status 1)"])
+    assert json.loads((pytester.path / "r.json").read_text())["passed"] is False
+    assert "✅" not in (pytester.path / "r.md").read_text().splitlines()[0]
+
+
+# 4 -------------------------------------------------------------------------------------------
+
+
+def test_reports_reflect_what_was_selected(pytester: pytest.Pytester, tls: Path, good: Path) -> None:
+    args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={tls}", "--manylinux-json=r.json"]
+    only = pytester.runpytest(*args, "--manylinux-markdown=r.md", "-k", "libraries")
+    only.assert_outcomes(failed=1)
+    doc = json.loads((pytester.path / "r.json").read_text())
+    assert doc["passed"] is False
+    [w] = doc["wheels"]
+    checks = {r["check"] for t in w["targets"] for r in t["results"]}
+    assert checks == {"libraries"}
+    assert (pytester.path / "r.md").is_file()
+    args[1] = f"--manylinux-wheel={good}"
+    tags = pytester.runpytest(*args, "-k", "tags")
+    tags.assert_outcomes(passed=1)
+    tags.stdout.fnmatch_lines(["PASS: 1 wheel"])
+    assert json.loads((pytester.path / "r.json").read_text())["passed"] is True
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+
+def test_a_spec_that_matches_nothing_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=dist/*.whl")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.stderr.lines if line] == [
+        f"ERROR: --manylinux-wheel 'dist/*.whl' matched no wheel (relative to {pytester.path})"
+    ]
+    marker = pytester.runpytest("--manylinux-wheel=dist/*.whl")  # no gate: the hint goes to the header
+    assert marker.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_ini_gate_with_an_empty_wheelhouse_is_not_green(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmanylinux_policy = manylinux2014\nmanylinux_wheel = wheelhouse\n")
+    (pytester.path / "wheelhouse").mkdir()
+    pytester.makepyfile(test_x="def test_x(): pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: manylinux_wheel in tox.ini 'wheelhouse' matched no wheel*"])
+    # An explicit selection of ordinary tests neither needs nor re-adds the gate.
+    (pytester.path / "wheelhouse").rmdir()
+    explicit = pytester.runpytest("test_x.py")
+    explicit.assert_outcomes(passed=1)
+
+
+# 6 -------------------------------------------------------------------------------------------
+
+
+def test_gate_items_are_selected_by_the_ids_pytest_prints(pytester: pytest.Pytester, good: Path) -> None:
+    dist = pytester.path / "dist"
+    dist.mkdir()
+    shutil.copy(good, dist)
+    args = ["--manylinux-policy=manylinux2010", "--manylinux-wheel=dist"]
+    verbose = pytester.runpytest(*args, "-v")
+    item = f"dist/{good.name}::pkg/ext_2_17{SO}::symbol-versions"
+    verbose.stdout.fnmatch_lines(
+        [f"{item} FAILED*", "symbol-versions: GLIBC_2.14 (memcpy), GLIBC_2.17 *", f"FAILED {item}*"]
+    )
+    again = pytester.runpytest("--manylinux-policy=manylinux2010", item)
+    again.assert_outcomes(failed=1)
+    one = pytester.runpytest("--manylinux-policy=manylinux2010", f"dist/{good.name}::pkg/ext_2_17{SO}::libraries")
+    one.assert_outcomes(passed=1)
+
+
+# 7 -------------------------------------------------------------------------------------------
+
+
+def test_paths_resolve_as_pytest_resolves_them(
+    pytester: pytest.Pytester, good: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\nmanylinux_json = reports/audit.json\n")
+    sub = pytester.path / "sub"
+    sub.mkdir()
+    shutil.copy(good, sub / good.name)
+    monkeypatch.chdir(sub)
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", f"--manylinux-wheel={good.name}")
+    result.assert_outcomes(passed=gate_items(1))
+    assert (pytester.path / "reports" / "audit.json").is_file()  # ini paths: relative to the ini file
+    local = pytester.runpytest(
+        "--manylinux-policy=manylinux2014", f"--manylinux-wheel={good.name}", "--manylinux-json=here.json"
+    )
+    local.assert_outcomes(passed=gate_items(1))
+    assert (sub / "here.json").is_file()  # command-line paths: relative to where it was typed
+
+
+# 8 -------------------------------------------------------------------------------------------
+
+
+def test_marked_tests_run_once_per_matching_wheel(pytester: pytest.Pytester, fx: Fixtures, wheel: Wheel) -> None:
+    house = pytester.path / "house"
+    house.mkdir()
+    shutil.copy(wheel({f"a/_x{SO}": fx.ext_2_5}, name="a"), house)
+    shutil.copy(wheel({f"b/_x{SO}": fx.ext_2_17}, name="b"), house)
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.manylinux2010\ndef test_tag(): pass\n\n"
+        "def test_fixture(manylinux_audit):\n    assert manylinux_audit.libraries == ('libc.so.6',)\n"
+    )
+    result = pytester.runpytest("--manylinux-wheel=house", "-v")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*::test_tag[[]a-1.0-*.whl] PASSED*", "*::test_tag[[]b-1.0-*.whl] FAILED*"], consecutive=False
+    )
+
+
+def test_dist_default_prefers_what_this_python_can_install(
+    pytester: pytest.Pytester, fx: Fixtures, wheel: Wheel
+) -> None:
+    pytester.makepyprojecttoml('[project]\nname = "pkg"\nversion = "1.0"\n')
+    dist = pytester.path / "dist"
+    dist.mkdir()
+    foreign = wheel({f"pkg/ext_2_99{SO}": fx.ext_2_99}, tags="cp27-cp27mu-manylinux1_x86_64")
+    mine = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, tags=INSTALLABLE)
+    shutil.copy(foreign, dist)
+    shutil.copy(mine, dist)
+    os.utime(dist / foreign.name, (2_000_000_000, 2_000_000_000))  # the foreign one is newest by mtime
+    pytester.makepyfile("import pytest\n\n@pytest.mark.manylinux1\ndef test_tag(): pass\n")
+    result = pytester.runpytest("--manylinux-build=never")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"manylinux: *wheel {dist / mine.name} (found in dist/)*"])
+
+
+# 9 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--manylinux-json", "--manylinux-markdown"])
+def test_bad_report_paths_are_usage_errors_at_start(pytester: pytest.Pytester, good: Path, option: str) -> None:
+    (pytester.path / "adir").mkdir()
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", f"--manylinux-wheel={good}", f"{option}=adir")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option}: {pytester.path / 'adir'} is a directory; give a file path"])
+    (pytester.path / "locked").mkdir(mode=0o500)
+    if os.access(pytester.path / "locked", os.W_OK):
+        pytest.skip("running as a user who can write anywhere")
+    locked = pytester.runpytest("--manylinux-policy=manylinux2014", f"--manylinux-wheel={good}", f"{option}=locked/r")
+    assert locked.ret == pytest.ExitCode.USAGE_ERROR
+    assert not list((pytester.path / "adir").iterdir())  # no temporary file left behind
+
+
+def test_a_report_that_cannot_be_written_at_the_end_fails_the_run_and_keeps_the_failures(
+    pytester: pytest.Pytester, good: Path
+) -> None:
+    # Something takes the report's path between start-up and the end of the run.
+    pytester.makeconftest("import os\n\ndef pytest_sessionfinish(session):\n    os.makedirs('out/r.json')\n")
+    pytester.makepyfile("import pytest\n\n@pytest.mark.manylinux2014\ndef test_ok(): pass\n")
+    result = pytester.runpytest_subprocess(f"--manylinux-wheel={good}", "--manylinux-json=out/r.json")
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    result.stdout.fnmatch_lines(
+        [
+            "*= manylinux =*",
+            "FAIL: every wheel passes, but the run failed (exit status 3)",
+            "*",
+            "*",
+            "*",
+            "ERROR cannot write */out/r.json: *",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*1 passed*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert [p.name for p in (pytester.path / "out").iterdir()] == ["r.json"]  # no temporary file left
+
+
+# 10 ------------------------------------------------------------------------------------------
+
+
+def test_marker_misuse_is_one_collection_time_error(pytester: pytest.Pytester, good: Path) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.manylinux
+        def test_no_policy(): pass
+
+        @pytest.mark.manylinux2014(allow_libraries=["libssl.so.3"])
+        def test_no_reason(): pass
+
+        @pytest.mark.manylinux2014
+        def test_fine_1(): pass
+
+        @pytest.mark.manylinux2014
+        def test_fine_2(): pass
+        """
+    )
+    result = pytester.runpytest(f"--manylinux-wheel={good}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = [line for line in result.stderr.lines if line]
+    assert "test_no_policy: @pytest.mark.manylinux: missing a required argument: 'policy'" in line
+    assert "test_no_reason: @pytest.mark.manylinux2014: allow_libraries: 'libssl.so.3' needs a reason" in line
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_no_wheel_and_failed_build_are_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "broken"\nversion = "1.0"\n'
+    )
+    pytester.makefile(
+        ".py", setup="from setuptools import Extension, setup\nsetup(ext_modules=[Extension('b', ['b.c'])])\n"
+    )
+    pytester.makefile(".c", b="int broken( {\n")
+    pytester.makepyfile(test_b="import pytest\n\n@pytest.mark.manylinux2014\ndef test_b(): pass\n")
+    never = pytester.runpytest("--manylinux-build=never", "test_b.py")
+    never.assert_outcomes(errors=1)
+    never.stdout.fnmatch_lines(["no wheel for this project in dist/ and --manylinux-build=never*"])
+    never.stdout.no_fnmatch_line("*plugin.py*")
+    built = pytester.runpytest_subprocess("test_b.py", "-p", "no:randomly")
+    built.assert_outcomes(errors=1)
+    built.stdout.fnmatch_lines(["python -m build failed for * (exit 1): *b.c:1:*error: *"])
+    built.stdout.no_fnmatch_line("*_session.py*")
+
+
+# 11 ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("manylinux_2_99", "*unknown policy 'manylinux_2_99': not in the policy data (*), which ends at manylinux_2_*"),
+        ("musllinux_1_3", "*unknown policy 'musllinux_1_3' (did you mean musllinux_1_2*"),
+        ("manylinux2015", "*unknown policy 'manylinux2015' (did you mean manylinux2014*"),
+    ],
+)
+def test_unknown_policy_names_are_usage_errors(pytester: pytest.Pytester, good: Path, name: str, message: str) -> None:
+    gate = pytester.runpytest(f"--manylinux-policy={name}", f"--manylinux-wheel={good}")
+    assert gate.ret == pytest.ExitCode.USAGE_ERROR
+    gate.stderr.fnmatch_lines([message])
+    pytester.makepyfile(f"import pytest\n\n@pytest.mark.manylinux('{name}')\ndef test_x(): pass\n")
+    marked = pytester.runpytest(f"--manylinux-wheel={good}")
+    assert marked.ret == pytest.ExitCode.USAGE_ERROR
+    marked.stderr.fnmatch_lines([message])
+
+
+def test_pep600_names_between_known_policies_still_work(pytester: pytest.Pytester, good: Path) -> None:
+    result = pytester.runpytest("--manylinux-policy=manylinux_2_29", f"--manylinux-wheel={good}")
+    result.assert_outcomes(passed=gate_items(1))
+
+
+# 12 ------------------------------------------------------------------------------------------
+
+
+def test_max_version_comparisons_never_pass_on_a_typo(good: Path) -> None:
+    view = AuditView(audit(good, "manylinux2014"))
+    glibc = view.max_version("GLIBC")
+    assert str(glibc) == "GLIBC_2.17"
+    assert glibc <= "2.17"
+    assert glibc <= "GLIBC_2.17"
+    assert glibc == "2.17"
+    assert glibc != "2.14"
+    assert glibc > "2.14"
+    assert glibc >= "2.17"
+    assert glibc < "2.28"
+    assert not glibc < "2.17"
+    for typo in ("2,17", "abc", "", "2.17.", "GLIBCXX_3.4"):
+        with pytest.raises(ValueError, match="not a GLIBC version"):
+            _ = glibc <= typo
+    with pytest.raises(TypeError):
+        _ = glibc < 2.17
+    assert (glibc == 2.17) is False
+    none = view.max_version("GLIBCXX")
+    assert none <= "3.4"
+    assert none != "3.4"
+
+
+# 13 ------------------------------------------------------------------------------------------
+
+
+def test_conflicting_options_are_usage_errors(
+    pytester: pytest.Pytester, good: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    twice = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-policy=manylinux2010")
+    assert twice.ret == pytest.ExitCode.USAGE_ERROR
+    twice.stderr.fnmatch_lines(["ERROR: --manylinux-policy given 2 times (manylinux2014, manylinux2010): give it once"])
+    both = pytester.runpytest("--manylinux-build=always", f"--manylinux-wheel={good}")
+    assert both.ret == pytest.ExitCode.USAGE_ERROR
+    both.stderr.fnmatch_lines(["ERROR: --manylinux-build=always and --manylinux-wheel contradict each other*"])
+    with pytest.raises(SystemExit) as info:
+        main([str(good), "--json", "--format", "markdown"])
+    assert info.value.code == 2
+    assert "--json and --format=markdown contradict each other" in capsys.readouterr().err
+    hint = pytester.runpytest(f"--manylinux-wheel={good}")
+    hint.stdout.fnmatch_lines(["manylinux: --manylinux-wheel without --manylinux-policy*add --manylinux-policy=*"])
+
+
+# 14, 15 --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_junit_is_small_and_readable_and_json_is_0644(
+    pytester: pytest.Pytester, tls: Path, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = pytester.path / "dist"
+    dist.mkdir()
+    shutil.copy(tls, dist)
+    old = os.umask(0o022)
+    try:
+        result = pytester.runpytest_subprocess(
+            "--manylinux-policy=manylinux2014", "--manylinux-wheel=dist", "--junitxml=j.xml",
+            "--manylinux-json=r.json", "-n", workers,
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    result.assert_outcomes(failed=2, passed=gate_items(1) - 2)
+    assert stat.S_IMODE((pytester.path / "r.json").stat().st_mode) == 0o644
+    tree = ET.parse(pytester.path / "j.xml")  # noqa: S314 - our own output
+    cases = tree.findall(".//testcase")
+    assert len(cases) == gate_items(1)
+    lib = next(c for c in cases if c.get("name") == "libraries")
+    assert lib.get("classname") == f"dist/{tls.name.replace('.', '_')}.tls/_x{SO.replace('.', '_')}"
+    properties = {p.get("name"): p.get("value") for p in tree.findall(".//property")}
+    assert properties == {"manylinux_check": properties["manylinux_check"]}
+    assert all(len(p.get("value") or "") < 64 for p in tree.findall(".//property"))
+    monkeypatch.undo()
+
+
+# 16 ------------------------------------------------------------------------------------------
+
+
+def test_xdist_marker_mode_names_the_wheel(pytester: pytest.Pytester, good: Path) -> None:
+    pytester.makepyfile("import pytest\n\n@pytest.mark.manylinux2014\ndef test_tag(): pass\n")
+    result = pytester.runpytest_subprocess(f"--manylinux-wheel={good}", "-n", "2")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"manylinux: policy from markers*; wheel {good} (given); policy data *"])
