@@ -511,12 +511,12 @@ def _variant(cls: type, **extra: object) -> type:
 def test_format_is_derived_from_the_fields() -> None:
     assert _cache.format_of(WheelFacts, omit=("path",)) == _cache.FORMAT
     assert _cache.format_of(ElfFacts) == _cache.format_of(_variant(ElfFacts))
-    assert _cache.format_of(ElfFacts) != _cache.format_of(_variant(ElfFacts, warnings=tuple[str, ...]))
+    assert _cache.format_of(ElfFacts) != _cache.format_of(_variant(ElfFacts, added_texts=tuple[str, ...]))
     assert _cache.format_of(SymbolRef) != _cache.format_of(_variant(SymbolRef, aliases=tuple[str, ...]))
 
 
 def test_new_fields_of_supported_types_round_trip() -> None:
-    elf_type = _variant(ElfFacts, warnings=tuple[str, ...], defined=tuple[SymbolRef, ...])
+    elf_type = _variant(ElfFacts, added_texts=tuple[str, ...], added_symbols=tuple[SymbolRef, ...])
     codec = _cache._codec(types.GenericAlias(tuple, (elf_type, ...)))
     elf = elf_type(
         path="a.so",
@@ -527,8 +527,8 @@ def test_new_fields_of_supported_types_round_trip() -> None:
         elf_type="ET_DYN",
         flags=0,
         arch="x86_64",
-        warnings=("odd", "odder"),
-        defined=(SymbolRef("f", "V_1", None, weak=True, function=False),),
+        added_texts=("odd", "odder"),
+        added_symbols=(SymbolRef("f", "V_1", None, weak=True, function=False),),
     )
     encoded = json.loads(json.dumps(codec.encode((elf,))))
     assert codec.decode(encoded) == (elf,)
