@@ -18,6 +18,7 @@ import re
 import stat
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -157,7 +158,14 @@ class Metadata:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One regular file inside the input, and how to identify it for caching."""
+    """One regular file inside the input, and how to identify it for caching.
+
+    ``key`` is empty when nothing identifies the content: a file whose
+    inode changed less than :data:`SETTLE_NS` ago could be rewritten within
+    the same clock tick and keep every stat field. A zip member's key is
+    what the central directory claims (name, CRC-32, size), which a forger
+    can keep: the cache identifies a zip by its sha256 instead.
+    """
 
     name: str
     size: int
@@ -270,9 +278,11 @@ class InputReader:
         if self.kind == "wheel":
             for name, info in self._infos.items():
                 yield Member(name, info.file_size, f"zip:{name}:{info.CRC:08x}:{info.file_size}")
-        elif self.kind == "elf":
+            return
+        settled = time.time_ns() - SETTLE_NS  # taken before any stat, see _file_key
+        if self.kind == "elf":
             st = self.path.stat()
-            yield Member(self.path.name, st.st_size, _file_key(self.path.name, st))
+            yield Member(self.path.name, st.st_size, _file_key(self.path.name, st, settled))
         elif self._files is not None:
             for name in sorted(self._files):
                 full = self.path / name
@@ -281,7 +291,7 @@ class InputReader:
                 except OSError:
                     continue  # RECORD lists files an installer may have removed (.pyc)
                 if stat.S_ISREG(st.st_mode):
-                    yield Member(name, st.st_size, _file_key(name, st))
+                    yield Member(name, st.st_size, _file_key(name, st, settled))
         else:
             for root, dirs, files in os.walk(self.path, followlinks=False):
                 dirs.sort()
@@ -294,7 +304,7 @@ class InputReader:
                     if not stat.S_ISREG(st.st_mode):
                         continue  # never follow symlinks out of the tree
                     name = full.relative_to(self.path).as_posix()
-                    yield Member(name, st.st_size, _file_key(name, st))
+                    yield Member(name, st.st_size, _file_key(name, st, settled))
 
     @contextlib.contextmanager
     def open_elf(self, member: Member) -> Iterator[ByteSource | None]:
@@ -503,8 +513,22 @@ def _wheel_platforms(text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _file_key(name: str, st: os.stat_result) -> str:
-    return f"file:{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+#: How long after its last change a file's stat is trusted to identify it.
+#: Every write sets ctime to the kernel's coarse clock (one tick is a few
+#: milliseconds), so a file changed since ``now - SETTLE_NS`` could change
+#: again within the same tick without any stat field showing it.
+SETTLE_NS = 1_000_000_000
+
+
+def _file_key(name: str, st: os.stat_result, settled: int) -> str:
+    """Size, mtime, ctime, device and inode; empty if ctime is not older than ``settled``.
+
+    ``cp -p`` and ``touch -d`` set mtime back, but no user can set ctime: any
+    write, rename or ``utime`` moves it to now (issue 14).
+    """
+    if st.st_ctime_ns >= settled:
+        return ""
+    return f"file:{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_dev}:{st.st_ino}"
 
 
 def _has_magic(path: Path, magic: bytes) -> bool:
