@@ -26,6 +26,7 @@ __all__ = ["Reporter", "attach"]
 
 #: The attribute of a TestReport that carries our data (plain JSON-able values).
 ATTRIBUTE = "manylinux"
+_UNKNOWN = object()
 _RANK = {"passed": 0, "allowed": 1, "xfailed": 1, "failed": 2}
 
 
@@ -71,6 +72,7 @@ class Reporter:
         self.config = config
         self.document: DocumentJSON | None = None
         self.write_errors: list[str] = []
+        self._junit: Any = _UNKNOWN  # the junit-xml plugin, looked up once
 
     @property
     def session(self) -> Session:
@@ -111,13 +113,20 @@ class Reporter:
         nest as nine packages. The junit plugin keeps attributes a test set
         before its report is written (what ``record_xml_attribute`` uses).
         """
-        for plugin in self.config.pluginmanager.get_plugins():
-            node_reporter = getattr(plugin, "node_reporter", None)
-            if callable(node_reporter) and hasattr(plugin, "logfile"):
-                try:
-                    node_reporter(report).add_attribute("classname", classname)
-                except (AttributeError, TypeError):  # pragma: no cover - another junit implementation
-                    return
+        if self._junit is _UNKNOWN:
+            self._junit = next(
+                (
+                    plugin
+                    for plugin in self.config.pluginmanager.get_plugins()
+                    if callable(getattr(plugin, "node_reporter", None)) and hasattr(plugin, "logfile")
+                ),
+                None,
+            )
+        if self._junit is not None:
+            try:
+                self._junit.node_reporter(report).add_attribute("classname", classname)
+            except (AttributeError, TypeError):  # pragma: no cover - another junit implementation
+                self._junit = None
 
     def _document(self, exitstatus: int) -> DocumentJSON:
         from . import __version__  # noqa: PLC0415

@@ -7,14 +7,16 @@ different modules never keep state of their own.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
+    from collections.abc import Iterator, Mapping
 
     from ._checks import Allowances
     from ._locate import Located
@@ -83,16 +85,38 @@ class Session:
         )
 
     def read(self, path: Path) -> WheelFacts:
-        """Facts of a wheel, read once per process and kept in pytest's cache between runs."""
+        """Facts of a wheel: read once per run, kept in pytest's cache between runs.
+
+        Under pytest-xdist every worker collects the same gate, so every worker
+        needs the facts; the first to ask reads the wheel while holding a lock
+        in the directory the workers share, and the others wait, then find
+        the entry it saved (keyed by the sha256 of the wheel's bytes). Without
+        pytest's cache provider, the run's own temporary directory serves.
+        """
         if path not in self._facts:
             from ._audit import read_wheel_facts  # noqa: PLC0415
             from ._cache import DirCache  # noqa: PLC0415
             from ._wheel import Limits  # noqa: PLC0415
 
             cache = getattr(self.config, "cache", None)  # absent under -p no:cacheprovider
-            store = DirCache(cache.mkdir("manylinux-facts")) if cache is not None else None
-            self._facts[path] = read_wheel_facts(path, Limits(**self.settings.limits), store)
+            shared = self._shared_dir()
+            if cache is not None:
+                store: DirCache | None = DirCache(cache.mkdir("manylinux-facts"))
+            elif shared is not None:
+                store = DirCache(shared / "manylinux-facts")
+            else:
+                store = None
+            with _lock(shared, path):
+                self._facts[path] = read_wheel_facts(path, Limits(**self.settings.limits), store)
         return self._facts[path]
+
+    def _shared_dir(self) -> Path | None:
+        """The temporary directory all xdist workers of this run share (None outside xdist)."""
+        basetemp = self.config.getoption("basetemp", None)  # xdist gives each worker <run's temp>/gwN
+        if not self.is_worker or not basetemp:
+            return None
+        shared = Path(basetemp).resolve().parent
+        return shared if shared.is_dir() else None
 
     def judge(self, path: Path, policy: str | None, allow: Allowances) -> Audit:
         """The audit for one wheel, policy and allowlist, evaluated once per process."""
@@ -165,6 +189,27 @@ class Session:
             elif not settings.wheels:
                 wheels = "to be built locally with pypa/build: not the wheel you will upload"
         return f"manylinux: policy {policy}; wheel {wheels}; policy data {self.policies.source}"
+
+
+@contextlib.contextmanager
+def _lock(shared: Path | None, wheel: Path) -> Iterator[None]:
+    """Hold a lock named after ``wheel`` in ``shared`` (no lock outside xdist).
+
+    pytest-xdist's recipe for work done once per run, with ``fcntl`` (POSIX);
+    where ``fcntl`` is missing, every worker reads for itself.
+    """
+    if shared is None:
+        yield
+        return
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    name = hashlib.sha256(str(wheel.resolve()).encode()).hexdigest()[:24]
+    with (shared / f"manylinux-read-{name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 SESSION = pytest.StashKey[Session]()

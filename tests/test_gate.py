@@ -480,3 +480,37 @@ def test_xdist_marker_mode_names_the_wheel(pytester: pytest.Pytester, good: Path
     result = pytester.runpytest_subprocess(f"--manylinux-wheel={good}", "-n", "2")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"manylinux: policy from markers*; wheel {good} (given); policy data *"])
+
+
+def test_xdist_workers_read_each_wheel_once(pytester: pytest.Pytester, good: Path, tls: Path) -> None:
+    """The first worker reads; the others wait and reuse its facts (#14)."""
+    pytester.makeconftest(
+        """
+        import os
+        from pytest_manylinux import _audit
+
+        _real = _audit._read
+
+        def _counting(reader, members):
+            with open(os.environ["READS_LOG"], "a") as log:
+                log.write(reader.display + "\\n")
+            return _real(reader, members)
+
+        _audit._read = _counting
+        """
+    )
+    log = pytester.path / "reads.log"
+    os.environ["READS_LOG"] = str(log)
+    try:
+        for cache in ([], ["-p", "no:cacheprovider"]):
+            log.write_text("")
+            result = pytester.runpytest_subprocess(
+                "--manylinux-policy=manylinux2014", f"--manylinux-wheel={good}", f"--manylinux-wheel={tls}",
+                "-n", "2", *cache,
+            )  # fmt: skip
+            result.assert_outcomes(passed=2 * gate_items(1) - 2, failed=2)
+            assert sorted(log.read_text().splitlines()) == sorted([str(good), str(tls)])
+            if not cache:
+                (pytester.path / ".pytest_cache").rename(pytester.path / "old-cache")  # next round starts cold
+    finally:
+        del os.environ["READS_LOG"]
