@@ -11,6 +11,7 @@ __all__ = [
     "InvalidWheelError",
     "ManylinuxError",
     "PolicyDataError",
+    "ScratchSpaceError",
     "UnknownPolicyError",
     "one_line",
 ]
@@ -46,6 +47,19 @@ class InvalidWheelError(ManylinuxError):
         self.problem = problem
         where = f"{wheel}: {member}" if member else wheel
         super().__init__(f"{where}: {problem}")
+
+
+class ScratchSpaceError(ManylinuxError):
+    """Our own temporary copy of a member could not be written: the machine's fault, not the wheel's."""
+
+    def __init__(self, wheel: str, member: str, error: OSError) -> None:
+        why = error.strerror or str(error)
+        super().__init__(
+            one_line(
+                f"{wheel}: {member}: cannot write a temporary copy to inflate it ({why}); this is not a problem "
+                "with the wheel: free space in the temporary directory (TMPDIR) or raise the file-size limit"
+            )
+        )
 
 
 class InvalidELFError(ManylinuxError):

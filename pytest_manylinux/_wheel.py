@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
-from ._errors import InvalidWheelError, one_line
+from ._errors import InvalidWheelError, ScratchSpaceError, one_line
 from ._model import ELF_MAGIC, ByteSource
 
 if TYPE_CHECKING:
@@ -342,9 +342,23 @@ class InputReader:
                 return
             self._count_elf()
             small = info.file_size <= self.limits.in_memory_bytes
-            with io.BytesIO() if small else tempfile.TemporaryFile() as store:
-                store.write(head)
-                yield _Inflating(src, info.file_size, store, lambda problem: self.fail(problem, member.name))
+            try:
+                # Closed by the ``with`` below; opened here so a failure is attributed to us.
+                store: IO[bytes] = io.BytesIO() if small else tempfile.TemporaryFile()  # noqa: SIM115
+            except OSError as e:
+                raise ScratchSpaceError(self.display, member.name, e) from e
+            with store:
+                try:
+                    store.write(head)
+                except OSError as e:
+                    raise ScratchSpaceError(self.display, member.name, e) from e
+                yield _Inflating(
+                    src,
+                    info.file_size,
+                    store,
+                    lambda problem: self.fail(problem, member.name),
+                    lambda error: ScratchSpaceError(self.display, member.name, error),
+                )
             # Inflate (and discard) the rest, so zipfile checks the CRC and the
             # declared size: a corrupt wheel is a broken release, whatever the
             # parts we read say.
@@ -463,13 +477,21 @@ class _Inflating:
     so the zip's CRC is still checked.
     """
 
-    def __init__(self, src: IO[bytes], size: int, store: IO[bytes], fail: Callable[[str], InvalidWheelError]) -> None:
+    def __init__(
+        self,
+        src: IO[bytes],
+        size: int,
+        store: IO[bytes],
+        fail: Callable[[str], InvalidWheelError],
+        scratch: Callable[[OSError], ScratchSpaceError],
+    ) -> None:
         self._src = src
         self._size = size
         self._store = store
         self._have = store.tell()
         self._pos = 0
         self._fail = fail
+        self._scratch = scratch
 
     def seek(self, offset: int, whence: int = 0, /) -> int:
         base = {0: 0, 1: self._pos, 2: self._size}[whence]
@@ -495,8 +517,13 @@ class _Inflating:
                 chunk = self._src.read(_CHUNK)
                 if not chunk:
                     raise self._fail(f"inflates to {self._have} bytes, fewer than the {self._size} it declares")
-                self._store.write(chunk)
+                try:
+                    self._store.write(chunk)
+                except OSError as e:  # our scratch file, not the wheel: a full disk or a file-size limit
+                    raise self._scratch(e) from e
                 self._have += len(chunk)
+        except ScratchSpaceError:
+            raise
         except _INFLATE_ERRORS as e:
             raise self._fail(f"cannot inflate ({e})") from e
 
