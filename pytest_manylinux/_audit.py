@@ -308,8 +308,8 @@ def judge(
         sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
         strictest = evaluate_wheel(index, family[0])
 
-    declared, unknown = _declared(index, policies, allow, notes)
-    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown)
+    declared, unknown, declared_as = _declared(index, policies, allow, notes)
+    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as)
 
     if policy is not None:
         policies.validate(policy)
@@ -348,10 +348,15 @@ def judge(
 
 def _declared(
     index: WheelIndex, policies: PolicySet, allow: Allowances, notes: list[str]
-) -> tuple[list[WheelVerdict], list[str]]:
-    """Verdicts for the tags a wheel declares, and the declared tags no policy stands for."""
+) -> tuple[list[WheelVerdict], list[str], dict[str, str]]:
+    """Verdicts for the declared tags, the tags no policy stands for, and each policy's tag as written.
+
+    The tag as written is the legacy alias (``manylinux1_x86_64``) when the wheel
+    names its policy only that way, so reports use the user's own word.
+    """
     declared: list[WheelVerdict] = []
     unknown: list[str] = []
+    written: dict[str, str] = {}
     for tag in index.facts.declared_platforms:
         if tag == "any":
             continue
@@ -359,12 +364,15 @@ def _declared(
         if target is None:
             unknown.append(tag)
             continue
+        written.setdefault(target.tag, tag)
+        if tag == target.tag:
+            written[target.tag] = tag  # the canonical tag is declared too: no alias to explain
         if any(v.policy == target.tag for v in declared):
             continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
         if target.note:
             notes.append(f"{tag}: {target.note}")
         declared.append(evaluate_wheel(index, target, allow))
-    return declared, unknown
+    return declared, unknown, written
 
 
 def _placeholder(libc: Libc, arch: str | None) -> Policy:

@@ -198,7 +198,7 @@ def _symbol_versions(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         allowed = ctx.policy.symbol_versions.get(prefix)
         if allowed is None or version in allowed:
             continue
-        ceiling = max(allowed, key=version_key) if allowed else None
+        ceiling = _ceiling(allowed)
         by_version = by_version if by_version is not None else elf.symbols_by_version()
         symbols = by_version.get(version, ())
         yield Violation(
@@ -209,6 +209,16 @@ def _symbol_versions(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             hint=f"the policy allows no {prefix} versions" if ceiling is None else "",
             allowed_by=ctx.allow.symbol(version, symbols),
         )
+
+
+def _ceiling(allowed: frozenset[str]) -> str | None:
+    """The highest *numbered* version a policy allows (``CXXABI_1.3.11``, not ``CXXABI_TM_1``).
+
+    Named versions such as ``CXXABI_TM_1`` are members of the set like any
+    other, but "allows up to" is read as a number.
+    """
+    numbered = [v for v in allowed if v.partition("_")[2][:1].isdigit()]
+    return max(numbered or allowed, key=version_key) if allowed else None
 
 
 def _blacklist(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:

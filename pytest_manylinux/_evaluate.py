@@ -28,7 +28,7 @@ from ._model import AuditwheelFlags, Check, ElfFacts, FileVerdict, Policy, Viola
 from ._policy import PYPI_LINUX_TAGS, version_key
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "WheelIndex",
@@ -126,7 +126,14 @@ def evaluate_file(
     ctx: Context,
     checks: Sequence[CheckDef] = FILE_CHECKS,
 ) -> FileVerdict:
-    """Judge one ELF file against one policy; every file check (or ``checks``), in report order."""
+    """Judge one ELF file against one policy; every file check (or ``checks``), in report order.
+
+    A file built for another architecture is reported as that alone: its
+    symbol versions and libraries mean nothing against this arch's policy.
+    """
+    arch = REGISTRY[Check.ARCH]
+    if arch in checks and arch.file_rule is not None and (wrong := tuple(arch.file_rule(elf, ctx))):
+        return FileVerdict(elf.path, ctx.policy.tag, wrong)
     found: list[Violation] = []
     for definition in checks:
         if definition.file_rule is not None:
@@ -167,9 +174,17 @@ def best_policy(index: WheelIndex, family: Sequence[Policy], *, check: Check | N
 
 
 def tag_violations(
-    facts: WheelFacts, verdicts: Sequence[WheelVerdict], best: Policy, unknown: Sequence[str]
+    facts: WheelFacts,
+    verdicts: Sequence[WheelVerdict],
+    best: Policy,
+    unknown: Sequence[str],
+    declared_as: Mapping[str, str] | None = None,
 ) -> tuple[Violation, ...]:
-    """What is wrong with the tags a wheel declares, given its content."""
+    """What is wrong with the tags a wheel declares, given its content.
+
+    ``declared_as`` maps a policy's tag to the tag the wheel wrote for it, so a
+    report names the alias the file uses: ``manylinux1_x86_64 (= manylinux_2_5_x86_64)``.
+    """
     out: list[Violation] = []
     if facts.wheel_platforms is not None and facts.filename_platforms:
         if set(facts.wheel_platforms) != set(facts.filename_platforms):
@@ -205,10 +220,11 @@ def tag_violations(
         # Only what decides a tag makes a declared tag false; a missing RECORD or a
         # leaked RPATH is reported by its own check.
         if any(v.counts and REGISTRY[v.check].decides_tag for f in verdict.files for v in f.violations):
+            written = (declared_as or {}).get(verdict.policy, verdict.policy)
             out.append(
                 Violation(
                     Check.TAGS,
-                    verdict.policy,
+                    written if written == verdict.policy else f"{written} (= {verdict.policy})",
                     expected=best.tag,
                     hint=f"declared, but the content does not qualify; it qualifies for {best.tag}",
                 )
