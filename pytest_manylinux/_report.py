@@ -13,14 +13,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from ._session import Session, session_of
 
 if TYPE_CHECKING:
-    from ._render import DocumentJSON, ResultJSON, WheelInfoJSON
+    from ._render import BaselineJSON, DocumentJSON, ResultJSON, WheelInfoJSON
 
 __all__ = ["Reporter", "attach"]
 
@@ -71,6 +71,9 @@ class Reporter:
         self.config = config
         self.document: DocumentJSON | None = None
         self.write_errors: list[str] = []
+        self.baselines: dict[str, BaselineJSON] = {}
+        self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
+        self.baseline_lines: list[str] = []
 
     @property
     def session(self) -> Session:
@@ -88,8 +91,9 @@ class Reporter:
         if "error" in data:
             collected.errors[str(data["wheel"])] = str(data["error"])
             return
-        for info in data.get("infos") or ([data["info"]] if data.get("info") else []):
-            collected.infos.setdefault(info["wheel"], info)
+        for raw in data.get("infos") or ([data["info"]] if data.get("info") else []):
+            info = self._take_baseline(raw)
+            collected.infos.setdefault(info["wheel"], cast("WheelInfoJSON", info))
         for result in data.get("results", ()):
             key = (result["wheel"], result["target"], result["check"], result["file"] or "")
             known = collected.results.get(key)
@@ -103,6 +107,38 @@ class Reporter:
             if reporter is not None:
                 reporter.ensure_newline()
                 reporter.write_line(self.session.header())
+
+    def _take_baseline(self, info: dict[str, Any]) -> dict[str, Any]:
+        """Keep a baseline comparison and the entry to record, which ride on a wheel's info; return the info."""
+        if "baseline" not in info and "baseline_entry" not in info:
+            return info
+        info = dict(info)
+        comparison, record = info.pop("baseline", None), info.pop("baseline_entry", None)
+        if comparison is not None:
+            self.baselines[info["wheel"]] = comparison
+        if record is not None:
+            self.recorded.setdefault(record["file"], {})[record["key"]] = record["entry"]
+        return info
+
+    def _write_baselines(self) -> None:
+        """Record the entries the ::baseline items and marked tests sent: once, here, also under xdist."""
+        from ._baseline import BaselineError, entry_from_json, merge, read_baseline, write_baseline  # noqa: PLC0415
+
+        for file, entries in sorted(self.recorded.items()):
+            path = Path(file)
+            try:
+                old = read_baseline(path) if path.exists() else {}
+                new = [entry_from_json(key, data) for key, data in sorted(entries.items())]
+                merged = merge(old, new)
+                wrote = write_baseline(path, merged)
+            except (BaselineError, ValueError) as e:
+                self.write_errors.append(f"cannot record the baseline: {e}")
+                continue
+            added = sum(e.key not in old for e in new)
+            changed = sum(e.key in old and old[e.key] != e for e in new)
+            state = "wrote" if wrote else "unchanged"
+            counts = f"{added} added, {changed} changed, {len(merged) - added - changed} kept"
+            self.baseline_lines.append(f"baseline {state}: {path} ({counts})")
 
     def _junit_classname(self, report: pytest.TestReport, classname: str) -> None:
         """Give gate items class names without the dots of file names, for CI test trees.
@@ -127,7 +163,9 @@ class Reporter:
         by_wheel: dict[str, list[ResultJSON]] = {}
         for result in collected.results.values():
             by_wheel.setdefault(result["wheel"], []).append(result)
-        wheels = [wheel_json(collected.infos.get(w) or _bare_info(w), rs) for w, rs in by_wheel.items()]
+        wheels = [
+            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w)) for w, rs in by_wheel.items()
+        ]
         errors = [collected.errors[w] for w in sorted(collected.errors)]
         return document(
             wheels,
@@ -140,6 +178,8 @@ class Reporter:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         settings = self.session.settings
+        if self.recorded:
+            self._write_baselines()
         wanted = settings.json_path or settings.markdown_path
         collected = self.session.collected
         if not (wanted or collected.results or collected.errors or self.session.gated):
@@ -174,6 +214,8 @@ class Reporter:
 
         terminalreporter.section("manylinux")
         for line in render_summary(self.document, self.session.collected.hows):
+            terminalreporter.line(line)
+        for line in self.baseline_lines:
             terminalreporter.line(line)
         for error in self.write_errors:
             terminalreporter.line(f"ERROR {error}", red=True)

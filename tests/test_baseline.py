@@ -13,6 +13,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import textwrap
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,3 +335,118 @@ def test_cli_baseline_against_the_previous_pypi_release(tmp_path: Path, capsys: 
     assert "  + most compatible tag manylinux_2_28_x86_64" in out
     assert "  improved: library librt.so.1 gone" in out
     assert not any(line.startswith("  + library") for line in out)
+
+
+# -- the plugin --------------------------------------------------------------------------------------
+
+
+def _run(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> pytest.RunResult:
+    argv = ["-p", "no:cacheprovider", "--manylinux-policy=auto", *args]
+    return pytester.runpytest_subprocess(*argv) if subprocess else pytester.runpytest(*argv)
+
+
+def test_gate_has_one_baseline_item_per_wheel_that_fails_with_the_diff(
+    pytester: pytest.Pytester, releases: dict[str, Path]
+) -> None:
+    v1 = _copy(releases["1.0"], pytester.path / "last")
+    v2 = _copy(releases["2.0"], pytester.path / "dist")
+    result = _run(pytester, f"--manylinux-wheel={v1}", "--manylinux-baseline=b.json", "--manylinux-update-baseline")
+    result.assert_outcomes(passed=13)
+    result.stdout.fnmatch_lines(["baseline wrote: */b.json (1 added, 0 changed, 0 kept)"])
+    recorded = (pytester.path / "b.json").read_bytes()
+
+    result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-baseline=b.json", "-k", "baseline", "-v")
+    result.assert_outcomes(failed=1, deselected=12)
+    result.stdout.fnmatch_lines(
+        [
+            "*dist/pkg-2.0-*.whl::baseline FAILED*",
+            f"baseline: GLIBC_2.14 -> GLIBC_2.17 (secure_getenv@GLIBC_2.17 in {CORE}), ZLIB_1.2.0 (inflate@*), *",
+            "  - GLIBC_2.14",
+            f"  + GLIBC_2.17 * secure_getenv@GLIBC_2.17 in {CORE}",
+            f"  + ZLIB_1.2.0 * inflate@ZLIB_1.2.0 in {CORE}",
+            f"  + library libz.so.1 * needed by {CORE}",
+            "*manylinux*",
+            "      baseline: FAIL (1 check)",
+            "        baseline: ratchet library libz.so.1 (needed by *)",
+        ]
+    )
+    # The release itself, and the earlier release's wheels as the baseline.
+    _run(pytester, f"--manylinux-wheel={v1}", "--manylinux-baseline=b.json").assert_outcomes(passed=13)
+    _run(pytester, f"--manylinux-wheel={v2}", "--manylinux-baseline=last").assert_outcomes(passed=12, failed=1)
+    assert (pytester.path / "b.json").read_bytes() == recorded
+
+
+def test_update_under_xdist_writes_once_from_the_controller(
+    pytester: pytest.Pytester, releases: dict[str, Path]
+) -> None:
+    house = pytester.path / "dist"
+    _copy(releases["2.0"], house)
+    make_wheel(house, name="other", version="1.0", tags=TAGS, files={f"other/_x{SO}": releases["ext-1.0"]})
+    pytester.makeini("[pytest]\nmanylinux_baseline = base/b.json\n")
+    result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-update-baseline", "-n", "2", subprocess=True)
+    result.assert_outcomes(passed=26)
+    result.stdout.fnmatch_lines(["baseline wrote: */base/b.json (2 added, 0 changed, 0 kept)"])
+    first = (pytester.path / "base" / "b.json").read_bytes()
+    assert list(json.loads(first)["wheels"]) == ["other cp311-cp311 manylinux_x86_64", KEY]
+    result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-update-baseline", "-n", "2", subprocess=True)
+    result.stdout.fnmatch_lines(["baseline unchanged: */base/b.json (0 added, 0 changed, 2 kept)"])
+    assert (pytester.path / "base" / "b.json").read_bytes() == first
+    assert not [p for p in (pytester.path / "base").iterdir() if p.name != "b.json"]  # no temporary file left
+    # The CLI records the same bytes.
+    cli = pytester.path / "cli.json"
+    wheels = sorted(str(p) for p in house.glob("*.whl"))
+    assert main([*wheels, "--no-cache", "--baseline", str(cli), "--update-baseline"]) == 0
+    assert cli.read_bytes() == first
+
+
+def test_baseline_options_are_usage_errors_when_wrong(pytester: pytest.Pytester, releases: dict[str, Path]) -> None:
+    wheel = _copy(releases["1.0"], pytester.path / "dist")
+    (pytester.path / "broken.json").write_text('{"schema": "pytest-manylinux/baseline", "version": 1, "wheels": 3}')
+    for args, message in (
+        (["--manylinux-update-baseline"], "*--manylinux-update-baseline needs --manylinux-baseline=FILE*"),
+        (["--manylinux-baseline=missing.json"], "*missing.json': no such file (record one with*"),
+        (["--manylinux-baseline=dist", "--manylinux-update-baseline"], "*names wheels (give a .json path)*"),
+        (["--manylinux-baseline=broken.json"], "*broken.json: wheels must be an object*"),
+        (["--manylinux-baseline=dist", "--manylinux-baseline-size-ratio=x"], "*'x' is not a growth factor*"),
+    ):
+        result = _run(pytester, f"--manylinux-wheel={wheel}", *args)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_marker_baseline_argument_and_reports(pytester: pytest.Pytester, releases: dict[str, Path]) -> None:
+    v1 = _copy(releases["1.0"], pytester.path / "last")
+    v2 = _copy(releases["2.0"], pytester.path / "dist")
+    assert main([str(v1), "--no-cache", "--baseline", str(pytester.path / "b.json"), "--update-baseline"]) == 0
+    marked = textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.manylinux2014(baseline="b.json")
+        def test_no_regression():
+            pass
+
+        @pytest.mark.manylinux("manylinux2014", baseline="last")
+        def test_against_last_release():
+            pass
+        """)
+    pytester.makepyfile(test_wheel=marked + "\n@pytest.mark.manylinux2014(baseline=3)\ndef test_misused():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v2}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: *::test_misused: @pytest.mark.manylinux2014: baseline must be a path, not 3"])
+    pytester.makepyfile(test_wheel=marked)
+    report = pytester.path / "audit.json"
+    md = pytester.path / "summary.md"
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", f"--manylinux-wheel={v2}", f"--manylinux-json={report}",
+        f"--manylinux-markdown={md}",
+    )  # fmt: skip
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*baseline: GLIBC_2.14 -> GLIBC_2.17 (secure_getenv@GLIBC_2.17 in *"])
+    doc = json.loads(report.read_text())
+    _validate(doc)
+    (wheel,) = doc["wheels"]
+    assert wheel["baseline"]["key"] == KEY
+    assert wheel["baseline"]["status"] == "regressed"
+    assert "| baseline | ❌ fail |" in md.read_text()
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v1}")
+    result.assert_outcomes(passed=2)
