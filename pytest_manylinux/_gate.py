@@ -238,7 +238,13 @@ class BaselineItem(_Item):
 _BASELINES = pytest.StashKey[dict[Path, dict[str, Any]]]()
 
 
-def _entries(config: pytest.Config, path: Path, name: str) -> dict[str, Any]:
+def _names_wheels(path: Path) -> bool:
+    """Whether a baseline path is an earlier release's wheels (a directory, a wheel, a glob), not a file."""
+    text = str(path)
+    return path.is_dir() or text.endswith(".whl") or any(c in text for c in "*?[")
+
+
+def _entries(config: pytest.Config, path: Path) -> dict[str, Any]:
     """The entries of a baseline file (none yet when it is being recorded), or of an earlier release's wheels."""
     from ._baseline import BaselineError, entry_of, newest, read_baseline  # noqa: PLC0415
 
@@ -246,9 +252,8 @@ def _entries(config: pytest.Config, path: Path, name: str) -> dict[str, Any]:
     key = path.resolve()
     if key not in cache:
         session = session_of(config)
-        text = str(path)
-        if path.is_dir() or text.endswith(".whl") or any(c in text for c in "*?["):
-            wheels = expand_wheels([(text, path.parent, "baseline")])
+        if _names_wheels(path):
+            wheels = expand_wheels([(str(path), path.parent, "baseline")])
             audits = [(w, session.judge(w.resolve(), None, session.allowances())) for w in wheels]
             cache[key] = newest(entry_of(a, w.stat().st_size) for w, a in audits)
         elif path.is_file():
@@ -256,26 +261,25 @@ def _entries(config: pytest.Config, path: Path, name: str) -> dict[str, Any]:
         elif session.settings.update_baseline:
             cache[key] = {}
         else:
-            raise BaselineError(
-                f"baseline {name!r}: {path}: no such file (record one with --manylinux-update-baseline)"
-            )
+            raise BaselineError(f"{path}: no such baseline file (record one with --manylinux-update-baseline)")
     return cache[key]
 
 
 def ratchet(config: pytest.Config, audit: Audit, path: Path, name: str) -> tuple[BaselineJSON, dict[str, Any] | None]:
     """Compare an audited wheel with the baseline at ``path``: the comparison, and the entry to record when updating.
 
-    Shared by the gate's ``::baseline`` items and the markers' ``baseline=``.
+    Shared by the gate's ``::baseline`` items and the markers' ``baseline=``. An
+    earlier release's wheels are never "updated": only a file is recorded.
     """
     from ._baseline import DEFAULT_SIZE_RATIO, compare, comparison_json, entry_json, entry_of  # noqa: PLC0415
 
     settings = session_of(config).settings
-    entries = _entries(config, path, name)
+    entries = _entries(config, path)
     wheel = Path(audit.facts.path)
     size = wheel.stat().st_size if wheel.suffix == ".whl" and wheel.is_file() else None
     current = entry_of(audit, size)
     ratio = DEFAULT_SIZE_RATIO if settings.baseline_size_ratio is None else settings.baseline_size_ratio
-    update = settings.update_baseline
+    update = settings.update_baseline and not _names_wheels(path)
     comparison = compare(entries.get(current.key), current, size_ratio=ratio or None)
     record = {"file": str(path.resolve()), "key": current.key, "entry": entry_json(current)} if update else None
     return comparison_json(comparison, audit.facts.path, name, updated=update), record

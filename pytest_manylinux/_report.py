@@ -180,6 +180,11 @@ class Reporter:
         settings = self.session.settings
         if self.recorded:
             self._write_baselines()
+        elif settings.update_baseline:
+            self.baseline_lines.append(
+                "baseline: --manylinux-update-baseline recorded nothing: no ::baseline item "
+                "(--manylinux-baseline with the gate) and no marker with baseline= ran"
+            )
         wanted = settings.json_path or settings.markdown_path
         collected = self.session.collected
         if not (wanted or collected.results or collected.errors or self.session.gated):
@@ -208,12 +213,12 @@ class Reporter:
             self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.document is None:
+        if self.document is None and not self.baseline_lines:
             return
         from ._render import render_summary  # noqa: PLC0415
 
         terminalreporter.section("manylinux")
-        for line in render_summary(self.document, self.session.collected.hows):
+        for line in render_summary(self.document, self.session.collected.hows) if self.document else ():
             terminalreporter.line(line)
         for line in self.baseline_lines:
             terminalreporter.line(line)

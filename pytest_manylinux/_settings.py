@@ -39,7 +39,10 @@ BASELINE_HELP = (
     "compare each gated wheel with its family's entry in this baseline file (JSON), or with the wheels of an "
     "earlier release (a wheel, glob or directory of wheels); a wheel that needs more fails its ::baseline item"
 )
-UPDATE_BASELINE_HELP = "write or refresh the --manylinux-baseline FILE from the wheels audited, and say what changed"
+UPDATE_BASELINE_HELP = (
+    "write or refresh the --manylinux-baseline FILE (and markers' baseline= files) from the wheels audited, "
+    "and say what changed"
+)
 SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
@@ -169,10 +172,8 @@ def _baseline(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -> Whe
         spec = WheelSpec(str(value), here, "--manylinux-baseline")
     elif raw:
         spec = WheelSpec(os.path.expandvars(raw), ini_dir, f"manylinux_baseline {ini}")
-    elif update:
-        raise pytest.UsageError("--manylinux-update-baseline needs --manylinux-baseline=FILE (the file to write)")
     else:
-        return None
+        return None  # with --manylinux-update-baseline alone, markers' baseline= files are recorded
     path = spec.base / Path(spec.text).expanduser()
     if is_wheels(spec):
         if update:

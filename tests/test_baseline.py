@@ -403,7 +403,6 @@ def test_baseline_options_are_usage_errors_when_wrong(pytester: pytest.Pytester,
     wheel = _copy(releases["1.0"], pytester.path / "dist")
     (pytester.path / "broken.json").write_text('{"schema": "pytest-manylinux/baseline", "version": 1, "wheels": 3}')
     for args, message in (
-        (["--manylinux-update-baseline"], "*--manylinux-update-baseline needs --manylinux-baseline=FILE*"),
         (["--manylinux-baseline=missing.json"], "*missing.json': no such file (record one with*"),
         (["--manylinux-baseline=dist", "--manylinux-update-baseline"], "*names wheels (give a .json path)*"),
         (["--manylinux-baseline=broken.json"], "*broken.json: wheels must be an object*"),
@@ -450,3 +449,13 @@ def test_marker_baseline_argument_and_reports(pytester: pytest.Pytester, release
     assert "| baseline | ❌ fail |" in md.read_text()
     result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v1}")
     result.assert_outcomes(passed=2)
+    # Recording from markers: their baseline= file, not the wheels directory.
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v2}", "--manylinux-update-baseline")
+    result.assert_outcomes(passed=1, failed=1)  # the last release's wheels are compared, never rewritten
+    result.stdout.fnmatch_lines(["baseline wrote: */b.json (0 added, 1 changed, 0 kept)"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert sorted(p.name for p in (pytester.path / "last").iterdir()) == [v1.name]
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v2}", "-k", "no_regression")
+    result.assert_outcomes(passed=1, deselected=1)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--manylinux-update-baseline", "-k", "nothing")
+    result.stdout.fnmatch_lines(["baseline: --manylinux-update-baseline recorded nothing: *"])
