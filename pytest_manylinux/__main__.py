@@ -21,10 +21,10 @@ from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
 from ._render import audit_document, render_audit, render_baseline, render_markdown
-from ._wheel import Limits, parse_size
+from ._wheel import LIMIT_OPTIONS, LimitOption, Limits
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from ._baseline import Entry
     from ._model import Audit
@@ -45,9 +45,6 @@ class _Args(argparse.Namespace):
     verbose: bool
     cache_dir: Path | None
     no_cache: bool
-    max_member_size: int | None
-    max_total_size: int | None
-    max_entries: int | None
     baseline: str | None
     update_baseline: bool
     size_ratio: float | None
@@ -66,11 +63,16 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _size(text: str) -> int:
-    try:
-        return parse_size(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+def _parser(option: LimitOption) -> Callable[[str], int]:
+    """argparse's ``type=`` for one limit: its parser, with argparse's error."""
+
+    def parse(text: str) -> int:
+        try:
+            return option.parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return parse
 
 
 def _ratio(text: str) -> float:
@@ -122,10 +124,11 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="keep facts of unchanged wheels here (default: $XDG_CACHE_HOME/pytest-manylinux)",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
-    limits = parser.add_argument_group("limits", "refuse inputs past these bounds (sizes take K, M, G suffixes)")
-    limits.add_argument("--max-member-size", type=_size, metavar="SIZE", help="largest member (default 4G)")
-    limits.add_argument("--max-total-size", type=_size, metavar="SIZE", help="all members together (default 16G)")
-    limits.add_argument("--max-entries", type=int, metavar="N", help="members in one zip (default 200000)")
+    limits = parser.add_argument_group("limits", "refuse inputs past these bounds (one line, exit 2)")
+    for option in LIMIT_OPTIONS:
+        limits.add_argument(
+            option.flag, dest=option.field, type=_parser(option), metavar=option.kind.upper(), help=option.help
+        )
     ratchet = parser.add_argument_group(
         "ratchet", "fail when a wheel needs more than its baseline (README: Ratcheting)"
     )
@@ -173,11 +176,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     except (ManylinuxError, NoWheelError) as e:
         _error(str(e))
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
-    bounds = {
-        "max_member_bytes": args.max_member_size,
-        "max_total_bytes": args.max_total_size,
-        "max_entries": args.max_entries,
-    }
+    bounds = {option.field: getattr(args, option.field, None) for option in LIMIT_OPTIONS}
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     baseline = _baseline_entries(args, policies, store, limits) if args.baseline is not None else None
     audits: list[Audit] = []

@@ -7,8 +7,11 @@ for; the most compatible tag falls out of evaluating the whole family.
 from __future__ import annotations
 
 import collections
+import hashlib
 import os
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,7 +21,7 @@ from ._errors import InvalidELFError
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, load_policies, parse_platform_tag
-from ._wheel import InputReader, Limits, Member, open_input
+from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -57,8 +60,9 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
     and the error of the first member in order is raised, so the message does
     not depend on thread timing.
     """
-    from ._elf import read_facts  # noqa: PLC0415 - pyelftools only when something must be parsed
+    from ._elf import WorkBudget, read_facts  # noqa: PLC0415 - pyelftools only when something must be parsed
 
+    budget = WorkBudget(reader.limits)  # one budget for all members: many small files cannot add up unbounded
     results: list[ElfFacts | None] = [None] * len(members)
     errors: dict[int, BaseException] = {}
     todo = iter(enumerate(members))
@@ -69,7 +73,7 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
             if stream is None:
                 return None
             try:
-                return read_facts(stream, member.name)
+                return read_facts(stream, member.name, budget)
             except InvalidELFError as e:
                 if reader.kind == "elf":
                     raise InvalidELFError(reader.display, e.problem) from e
@@ -119,23 +123,130 @@ def read_wheel_facts(
 ) -> WheelFacts:
     """Read every ELF file of a wheel, directory or bare ELF file.
 
-    With a ``store``, an input whose members are all unchanged is not opened
-    past its central directory, and pyelftools is not even imported.
+    With a ``store``, an input whose content is unchanged is not even opened
+    as a zip, and pyelftools is not imported: its entry was written after a
+    full read of the same bytes under the same limits, which would pass the
+    same checks again. A wheel or ELF file is identified by the sha256 of all
+    its bytes, files in a directory by their stat (see ``_wheel.Member``);
+    facts are saved only if the input did not change while it was read.
     """
-    with open_input(path, limits) as reader:
-        members = list(reader.members())
-        key = None
-        if store is not None:
-            label = reader.display if reader.kind == "installed" else reader.path.name
-            key = _cache.digest(reader.kind, label, (m.key for m in members))
-            entry = store.load(key)
-            cached = _cache.decode(entry, reader.display) if entry is not None else None
-            if cached is not None:
-                return cached
-        facts = _read(reader, members)
-    if store is not None and key is not None:
-        store.save(key, _cache.encode(facts))
+    reader = open_input(path, limits)
+    members = None if reader.kind in _HASHED else list(reader.members())
+    identity = _identify(reader, members) if store is not None else None
+    if store is not None and identity is not None:
+        entry = store.load(identity.key)
+        cached = _cache.decode(entry, reader.display) if entry is not None else None
+        if cached is not None:
+            return cached
+    with reader:
+        facts = _read(reader, list(reader.members()) if members is None else members)
+    if store is not None and identity is not None and identity.unchanged(reader.path):
+        store.save(identity.key, _cache.encode(facts))
     return facts
+
+
+#: Inputs identified by the sha256 of the whole file.
+_HASHED = ("wheel", "elf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """An input's cache key and, for a hashed file, what it was when hashed."""
+
+    key: str
+    sha256: str | None = None
+    stamp: tuple[int, ...] | None = None
+    settled: int = 0
+
+    def unchanged(self, path: Path) -> bool:
+        """Whether the hashed file still holds what was hashed, so facts read from it may be saved.
+
+        An equal stat proves it when the file's ctime predates hashing by more
+        than a clock tick (any later write moves ctime); a freshly written file
+        is hashed again.
+        """
+        if self.stamp is None:
+            return True  # a directory: a file changed while read has a new ctime, so a new key
+        try:
+            now = _hash_file(path) if self.stamp[-1] >= self.settled else (self.sha256, _stat_stamp(path.stat()))
+        except OSError:
+            return False
+        return now == (self.sha256, self.stamp)
+
+
+def _identify(reader: InputReader, members: list[Member] | None) -> _Identity | None:
+    """What identifies the input's content, as a cache key; None when nothing does.
+
+    A zip's CRC-32s can be forged and are not checked until a member is
+    inflated, so a wheel or ELF file is keyed on the sha256 of the whole file:
+    any changed byte misses (issue 14). Hashing runs at GB/s, far below
+    inflating. Files in a directory are keyed on their stat, which ``cp -p``
+    cannot reproduce (ctime), and not at all while freshly changed.
+    """
+    label = reader.display if reader.kind == "installed" else reader.path.name
+    limits = f"limits:{reader.limits}"
+    if members is None:
+        settled = time.time_ns() - SETTLE_NS  # before the file's stat is taken
+        try:
+            content, stamp = _hash_file(reader.path)
+        except OSError:
+            return None
+        key = _cache.digest(reader.kind, label, (limits, f"sha256:{content}"))
+        return _Identity(key, content, stamp, settled)
+    if any(not m.key for m in members):
+        return None
+    return _Identity(_cache.digest(reader.kind, label, (limits, *(m.key for m in members))))
+
+
+def _hash_file(path: Path) -> tuple[str, tuple[int, ...]]:
+    """A sha256 of the file's bytes, and its stat before hashing (to tell a concurrent change).
+
+    Above :data:`_SPLIT_BYTES` the two halves are hashed on two threads
+    (hashlib and reads release the GIL) and the result is the sha256 of both
+    digests: any changed byte still changes it, and a second idle core halves the wall time.
+    """
+    with path.open("rb") as f:
+        fd = f.fileno()
+        st = os.fstat(fd)
+        half = st.st_size // 2 if st.st_size >= _SPLIT_BYTES else st.st_size
+        if half == st.st_size:
+            return _hash_range(fd, 0, half).hex(), _stat_stamp(st)
+        second: list[bytes] = []
+        helper = threading.Thread(
+            target=lambda: second.append(_hash_range(fd, half, st.st_size)), name="manylinux-hash"
+        )
+        helper.start()
+        try:
+            first = _hash_range(fd, 0, half)
+        finally:
+            helper.join()
+    if not second:
+        raise OSError("the second half of the file could not be read")
+    return hashlib.sha256(b"halves\0" + first + second[0]).hexdigest(), _stat_stamp(st)
+
+
+def _hash_range(fd: int, start: int, end: int) -> bytes:
+    """sha256 of bytes ``start:end`` of an open file, read with pread (no shared offset)."""
+    h = hashlib.sha256()
+    buffer = bytearray(_HASH_CHUNK)
+    view = memoryview(buffer)
+    while start < end:
+        n = os.preadv(fd, [view[: min(_HASH_CHUNK, end - start)]], start)
+        if n == 0:
+            break  # truncated while read: the stat taken after reading will differ
+        h.update(view[:n])
+        start += n
+    return h.digest()
+
+
+#: 1 MiB reads keep syscalls few and the buffer small; files above 8 MiB are hashed in two halves.
+_HASH_CHUNK = 1 << 20
+_SPLIT_BYTES = 8 << 20
+
+
+def _stat_stamp(st: os.stat_result) -> tuple[int, ...]:
+    """What any change to a file moves; ctime last."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
@@ -147,6 +258,8 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         name=meta.name,
         version=meta.version,
         filename_platforms=meta.filename_platforms,
+        python_tags=meta.python_tags,
+        abi_tags=meta.abi_tags,
         wheel_platforms=meta.wheel_platforms,
         record=meta.record,
         elves=tuple(elves),
@@ -186,24 +299,16 @@ def judge(
     strictest = None
     if arch is not None and facts.elves:
         family = policies.family(libc, arch)
+        if len(family) == 1 and family[0].is_linux:
+            notes.append(
+                f"no manylinux or musllinux policy exists for {arch}: linux_{arch} is the only tag such wheels can "
+                "carry (PyPI accepts it only for armv6l and armv7l)"
+            )
         best = best_policy(index, family)
         sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
         strictest = evaluate_wheel(index, family[0])
 
-    declared: list[WheelVerdict] = []
-    unknown: list[str] = []
-    for tag in facts.declared_platforms:
-        if tag == "any":
-            continue
-        target = policies.for_tag(tag)
-        if target is None:
-            unknown.append(tag)
-            continue
-        if any(v.policy == target.tag for v in declared):
-            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
-        if target.note:
-            notes.append(f"{tag}: {target.note}")
-        declared.append(evaluate_wheel(index, target, allow))
+    declared, unknown = _declared(index, policies, allow, notes)
     tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown)
 
     if policy is not None:
@@ -239,6 +344,27 @@ def judge(
         notes=tuple(notes),
         flags=auditwheel_flags(facts, strictest),
     )
+
+
+def _declared(
+    index: WheelIndex, policies: PolicySet, allow: Allowances, notes: list[str]
+) -> tuple[list[WheelVerdict], list[str]]:
+    """Verdicts for the tags a wheel declares, and the declared tags no policy stands for."""
+    declared: list[WheelVerdict] = []
+    unknown: list[str] = []
+    for tag in index.facts.declared_platforms:
+        if tag == "any":
+            continue
+        target = policies.for_tag(tag)
+        if target is None:
+            unknown.append(tag)
+            continue
+        if any(v.policy == target.tag for v in declared):
+            continue  # manylinux2014_x86_64 and manylinux_2_17_x86_64 are one promise
+        if target.note:
+            notes.append(f"{tag}: {target.note}")
+        declared.append(evaluate_wheel(index, target, allow))
+    return declared, unknown
 
 
 def _placeholder(libc: Libc, arch: str | None) -> Policy:

@@ -14,19 +14,21 @@ the loader would find it inside the wheel, never on the host.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Libc, Policy, Violation, WheelFacts
-from ._policy import LOADER_SONAMES, expected_interpreters, version_key
+from ._policy import LOADER_SONAMES, expected_interpreters, musl_time64_symbols, version_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = [
     "FILE_CHECKS",
+    "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
     "REGISTRY",
     "WHEEL_CHECKS",
@@ -129,8 +131,17 @@ def is_loader(library: str) -> bool:
     return library in LOADER_SONAMES
 
 
+#: CPython's extension suffix for musl builds (``.cpython-312-x86_64-linux-musl.so``):
+#: the interpreter that imports it is a musl one, whatever else the file says.
+_MUSL_SUFFIX = re.compile(r"\.cpython-\d+[a-z]*-[a-z0-9_]+-linux-musl[a-z0-9]*\.so$")
+
+
 def file_libc(elf: ElfFacts) -> Libc | None:
-    """The C library an ELF file was linked for, from its loader and needs."""
+    """The C library an ELF file was linked for: its loader, its needs, else its extension suffix.
+
+    auditwheel reads the suffix too: an extension that needs no libc symbol at
+    all still imports only into a CPython built for its suffix's C library.
+    """
     if elf.interpreter is not None:
         return Libc.MUSL if "/ld-musl-" in elf.interpreter else Libc.GLIBC
     for lib in elf.needed:
@@ -138,7 +149,7 @@ def file_libc(elf: ElfFacts) -> Libc | None:
             return Libc.MUSL
         if lib == "libc.so.6" or lib.startswith(("ld-linux", "ld64.so.")):
             return Libc.GLIBC
-    return None
+    return Libc.MUSL if _MUSL_SUFFIX.search(elf.path) else None
 
 
 def inside(entry: str, origin: str) -> str | None:
@@ -237,7 +248,31 @@ def _interpreter(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         )
 
 
+#: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
+#: and the ``e_machine`` of their files: the ELF header cannot tell armv6 from armv7,
+#: so a hard-float ARM file keeps its own ``linux_armv6l`` tag.
+LINUX_ONLY_ARCHES: Mapping[str, frozenset[str]] = {
+    "armv5l": frozenset({"EM_ARM"}),
+    "armv6l": frozenset({"EM_ARM"}),
+    "armv8l": frozenset({"EM_ARM"}),
+    "mips": frozenset({"EM_MIPS"}),
+    "mips64": frozenset({"EM_MIPS"}),
+    "mipsel": frozenset({"EM_MIPS"}),
+    "mips64el": frozenset({"EM_MIPS"}),
+    "ppc": frozenset({"EM_PPC"}),
+    "sparc64": frozenset({"EM_SPARCV9"}),
+    "s390": frozenset({"EM_S390"}),
+    "alpha": frozenset({"EM_ALPHA"}),
+    "sh4": frozenset({"EM_SH"}),
+    "m68k": frozenset({"EM_68K"}),
+    "hppa": frozenset({"EM_PARISC"}),
+}
+
+
 def _arch(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    machines = LINUX_ONLY_ARCHES.get(ctx.policy.arch)
+    if ctx.policy.is_linux and machines is not None and elf.machine in machines:
+        return
     if elf.arch != ctx.policy.arch:
         subject = elf.arch or f"{elf.machine} ({elf.arch_problem})"
         yield Violation(Check.ARCH, subject, expected=ctx.policy.arch, hint="built for another architecture")
@@ -267,10 +302,35 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     pyfpe = sorted({s.name for s in elf.undefined if s.name in _PYFPE and s.function})
     if pyfpe:
         yield Violation(Check.PYTHON_ABI, PYFPE_SUBJECT, symbols=tuple(pyfpe), hint="an fpectl build (PEP 513)")
-    if elf.python_init.startswith("init"):
+    # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
+    # at all, promises an interpreter that lacks the UCS2 functions.
+    narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
+    if elf.python_init.startswith("init") and not narrow:
         ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
         if ucs2:
             yield Violation(Check.PYTHON_ABI, UCS2_SUBJECT, symbols=tuple(ucs2), hint="a narrow-unicode Python 2 build")
+
+
+def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """Imports of musl 1.2's 64-bit ``time_t`` symbols, which musl 1.1 lacks on 32-bit arches.
+
+    PEP 656 tags name the musl version; musl 1.2 moved 32-bit arches (ELFCLASS32:
+    i686, armv7l) to a 64-bit ``time_t`` whose functions have new symbol names
+    (``clock_gettime`` becomes ``__clock_gettime64``). That is how content tells
+    musllinux_1_2 from musllinux_1_1, where auditwheel asks the host instead.
+    """
+    version = re.fullmatch(r"musllinux_(\d+)_(\d+)", ctx.policy.name)
+    if version is None or elf.elf_class != 32 or (int(version[1]), int(version[2])) >= (1, 2):  # noqa: PLR2004 - ELFCLASS32
+        return
+    time64 = sorted({s.name for s in elf.undefined if s.name in musl_time64_symbols()})
+    if time64:
+        yield Violation(
+            Check.MUSL_TIME64,
+            "64-bit time_t",
+            expected="musl 1.2 (64-bit time_t)",
+            symbols=tuple(time64),
+            hint=f"built against musl 1.2 or later; {ctx.policy.name}'s musl has a 32-bit time_t here",
+        )
 
 
 def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
@@ -352,6 +412,11 @@ def _definitions() -> Iterable[CheckDef]:
     yield CheckDef(
         Check.PYTHON_ABI, file, "Python ABI", Layout.SYMBOLS, decides_tag=True, file_rule=_python_abi,
         remedy="build against a CPython without fpectl and with wide unicode (PEP 513)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.MUSL_TIME64, file, "musl time64 symbols", Layout.SYMBOLS, decides_tag=True, file_rule=_musl_time64,
+        remedy="build in the image of the target policy (quay.io/pypa/musllinux_1_1_<arch>, musl 1.1), "
+        "or target musllinux_1_2",
     )  # fmt: skip
     yield CheckDef(
         Check.EXECSTACK, file, "executable stack", Layout.EXPECTED, decides_tag=False, file_rule=_execstack,

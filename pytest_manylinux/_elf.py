@@ -10,19 +10,28 @@ hide anything), and decoded in bulk with :mod:`struct`: one pass over
 most of auditwheel's time on large libraries.
 
 Every read is bounds-checked and every loop is bounded by the size of its
-table, so hostile input ends in :class:`InvalidELFError`, never a hang.
+table, so hostile input ends in :class:`InvalidELFError`, never a hang; the
+counts a small file can claim (symbols, version needs, DT_NEEDED) are bounded
+by a :class:`WorkBudget` too, so the work stays proportional to real wheels.
+What ld.so itself refuses to map or relocate (misaligned PT_LOAD segments,
+wrong relocation entry sizes, relocation types the machine does not know) is
+refused here too, since the library cannot load anywhere.
 
 References: System V gABI (ELF header, program headers, dynamic section),
-the LSB "Symbol Versioning" chapter (verneed/versym), and the x86-64 psABI
-(GNU property notes, ISA levels).
+the LSB "Symbol Versioning" chapter (verneed/versym), the x86-64 psABI
+(GNU property notes, ISA levels, relocation types) and glibc's loader
+(``elf/dl-load.c``, ``elf/get-dynamic-info.h``, ``sysdeps/*/dl-machine.h``).
 """
 
 from __future__ import annotations
 
+import array
 import functools
 import struct
+import sys
+import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from elftools.elf import enums
 
@@ -32,7 +41,7 @@ from ._model import ELF_MAGIC, ByteSource, ElfFacts, SymbolRef, VersionNeed
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ELF_MAGIC", "read_facts"]
+__all__ = ["ELF_MAGIC", "ElfLimits", "WorkBudget", "read_facts"]
 
 
 # Program header types and flags (gABI), GNU extensions.
@@ -41,8 +50,10 @@ _PT_GNU_STACK, _PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
 _PF_X = 0x1
 
 # Dynamic tags (gABI + GNU).
-_DT_NULL, _DT_NEEDED, _DT_HASH, _DT_STRTAB, _DT_SYMTAB = 0, 1, 4, 5, 6
-_DT_STRSZ, _DT_SYMENT, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = 10, 11, 14, 15, 29
+_DT_NULL, _DT_NEEDED, _DT_PLTRELSZ, _DT_HASH, _DT_STRTAB, _DT_SYMTAB = 0, 1, 2, 4, 5, 6
+_DT_RELA, _DT_RELASZ, _DT_RELAENT, _DT_STRSZ, _DT_SYMENT = 7, 8, 9, 10, 11
+_DT_SONAME, _DT_RPATH, _DT_REL, _DT_RELENT, _DT_PLTREL, _DT_JMPREL = 14, 15, 17, 19, 20, 23
+_DT_RUNPATH, _DT_RELR, _DT_RELRENT = 29, 36, 37
 _DT_GNU_HASH, _DT_VERSYM, _DT_VERNEED, _DT_VERNEEDNUM = (
     0x6FFFFEF5,
     0x6FFFFFF0,
@@ -81,7 +92,110 @@ _ARCHES = {
 _MAX_STRING = 1 << 20  # C++ template names can run to tens of KiB; the table bounds it anyway
 _MAX_PATH = 4096  # PATH_MAX: the kernel reads no longer PT_INTERP
 _MAX_DYNAMIC_BYTES = 1 << 20
-_MAX_VERNEED_ENTRIES = 1 << 16
+_MAX_VERNEED_ENTRIES = 1 << 16  # an absurd DT_VERNEEDNUM; ld.so follows vn_next and ignores it
+
+#: The smallest page size of any Linux architecture. glibc checks PT_LOAD
+#: against the running page size (4 KiB or more), so what fails against
+#: 4 KiB fails on every host.
+_MIN_PAGE = 4096
+
+# glibc's elf/get-dynamic-info.h asserts the relocation entry sizes. Machines
+# whose dl-machine.h sets ELF_MACHINE_NO_REL only process (and check) RELA;
+# i386 and ARM take both (ELF_MACHINE_NO_RELA is only set for rtld's bootstrap).
+_RELA_ONLY = frozenset({"EM_X86_64", "EM_AARCH64", "EM_PPC64", "EM_S390", "EM_RISCV", "EM_LOONGARCH"})
+_REL_AND_RELA = frozenset({"EM_386", "EM_ARM"})
+
+#: Relocation types glibc's elf_machine_rela accepts, per machine and class;
+#: any other one ends in _dl_reloc_bad_type ("unexpected reloc type"), a
+#: fatal error at load. Only machines whose list was read from glibc's
+#: sysdeps/<machine>/dl-machine.h are checked.
+_KNOWN_RELOCATIONS: dict[tuple[str, int], frozenset[int]] = {
+    # x86-64 psABI numbers: NONE 0, 64 1, PC32 2, COPY 5, GLOB_DAT 6,
+    # JUMP_SLOT 7, RELATIVE 8, 32 10, DTPMOD64 16, DTPOFF64 17, TPOFF64 18,
+    # SIZE32 32, SIZE64 33, TLSDESC 36, IRELATIVE 37, RELATIVE64 38.
+    ("EM_X86_64", 64): frozenset({0, 1, 2, 5, 6, 7, 8, 10, 16, 17, 18, 32, 33, 36, 37, 38}),
+    # AArch64 ELF ABI numbers: NONE 0, ABS64 257, ABS32 258, COPY 1024,
+    # GLOB_DAT 1025, JUMP_SLOT 1026, RELATIVE 1027, TLS_DTPMOD 1028,
+    # TLS_DTPREL 1029, TLS_TPREL 1030, TLSDESC 1031, IRELATIVE 1032.
+    ("EM_AARCH64", 64): frozenset({0, 257, 258, *range(1024, 1033)}),
+}
+#: Relocation entries read at once: 64 Ki entries is 1.5 MiB of Elf64_Rela.
+_RELOCATION_BLOCK = 1 << 16
+
+
+class ElfLimits(Protocol):
+    """The counts an input may ask of the reader; ``_wheel.Limits`` has them.
+
+    A protocol, not an import: the reader never sees the zip layer.
+    """
+
+    @property
+    def max_version_needs(self) -> int: ...
+
+    @property
+    def max_symbols(self) -> int: ...
+
+    @property
+    def max_undefined(self) -> int: ...
+
+    @property
+    def max_needed(self) -> int: ...
+
+    @property
+    def max_work(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _DefaultLimits:
+    """``_wheel.Limits``' defaults, for a caller that passes no budget.
+
+    Repeated here so that the reader imports nothing of the zip layer;
+    tests/test_elf.py checks that the two agree.
+    """
+
+    max_version_needs: int = 10_000
+    max_symbols: int = 1_000_000
+    max_undefined: int = 100_000
+    max_needed: int = 1_000
+    max_work: int = 4_000_000
+
+
+#: Work units of one entry decoded, named and kept in the facts (a version
+#: need, a DT_NEEDED entry, a distinct undefined symbol): about what scanning
+#: 20 .dynsym entries costs in time, and they stay in memory.
+_KEPT = 20
+
+
+class WorkBudget:
+    """The work one input may cost, shared by all its ELF files (issue 9).
+
+    A 908 KB wheel could ask for a 16.7 M-entry version-needs chain and take
+    34 s; per-file limits stop one file, this stops many files adding up.
+    Each .dynsym entry scanned costs one unit, each entry kept in the facts
+    :data:`_KEPT`; threads reading members of one input share one budget.
+    """
+
+    def __init__(self, limits: ElfLimits | None = None) -> None:
+        self.limits: ElfLimits = limits if limits is not None else _DefaultLimits()
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    @property
+    def spent(self) -> int:
+        """Units spent so far by the files that share this budget."""
+        return self._spent
+
+    def spend(self, units: int, image: _Image, what: str) -> None:
+        """Count ``units`` of work, or fail once the input's total passes the limit."""
+        with self._lock:
+            self._spent += units
+            spent = self._spent
+        if spent > self.limits.max_work:
+            msg = (
+                f"{what} bring the work of reading this input's ELF files to {spent} units,"
+                f" over the limit of {self.limits.max_work}"
+            )
+            raise image.fail(msg)
 
 
 class _Layout:
@@ -199,18 +313,20 @@ class _StrTab:
         return found
 
 
-def read_facts(stream: ByteSource, path: str) -> ElfFacts:
+def read_facts(stream: ByteSource, path: str, budget: WorkBudget | None = None) -> ElfFacts:
     """Read the facts of one ELF file from a seekable binary stream.
 
     ``path`` names the file in messages and in the facts (for a wheel member,
-    the member name). Raises :class:`InvalidELFError` for anything malformed.
+    the member name). ``budget`` is shared by the ELF files of one input
+    (default: a fresh one with default limits). Raises
+    :class:`InvalidELFError` for anything malformed, absurd or refused by ld.so.
     """
     image = _Image(stream, path)
     if image.size < 16 or image.read(0, 4, "ELF magic") != ELF_MAGIC:
         raise image.fail("not an ELF file (bad magic or too short)")
     header = _parse_header(stream, image)
     try:
-        return _Reader(image, header).facts()
+        return _Reader(image, header, budget or WorkBudget()).facts()
     except (struct.error, OverflowError, MemoryError) as e:
         raise image.fail(f"malformed tables ({e})") from e
 
@@ -288,9 +404,11 @@ def _parse_header(stream: ByteSource, image: _Image) -> _Header:
 class _Reader:
     """One pass over one file's program headers and dynamic tables."""
 
-    def __init__(self, image: _Image, header: _Header) -> None:
+    def __init__(self, image: _Image, header: _Header, budget: WorkBudget) -> None:
         self.image = image
         self.h = header
+        self.budget = budget
+        self.limits = budget.limits
         self.layout = _Layout(header.elf_class, header.little)
         self.loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
 
@@ -298,17 +416,21 @@ class _Reader:
         h = self.h
         arch, arch_problem = _arch(h.machine, h.elf_class, h.little, h.flags)
         phdrs = list(self._program_headers())
-        self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size in phdrs if ptype == _PT_LOAD]
-        for _, off, size in self.loads:
+        self.loads = [(vaddr, off, size) for ptype, _, off, vaddr, size, _ in phdrs if ptype == _PT_LOAD]
+        runs_alone = any(ptype == _PT_INTERP for ptype, *_ in phdrs)
+        for ptype, _, off, vaddr, size, align in phdrs:
+            if ptype != _PT_LOAD:
+                continue
             # A segment the file cannot fill is a truncated file: the loader would
             # map pages past EOF and fault on first touch.
             if size:
                 self.image.check(off, size, "PT_LOAD segment")
+            self._check_alignment(off, vaddr, align, loaded_by_ld_so=not runs_alone)
         interpreter = None
         dynamic: tuple[int, int] | None = None
         exec_stack: bool | None = None
         notes: list[tuple[int, int]] = []
-        for ptype, pflags, off, _, size in phdrs:
+        for ptype, pflags, off, _, size, _ in phdrs:
             if ptype == _PT_INTERP and interpreter is None:
                 raw = self.image.read(off, min(size, _MAX_PATH), "PT_INTERP")
                 interpreter = raw.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
@@ -335,23 +457,71 @@ class _Reader:
             interpreter=interpreter,
             has_program_headers=bool(phdrs),
             exec_stack=exec_stack,
+            warnings=self._section_table_warnings(),
         )
         return facts if dynamic is None else self._dynamic(facts, *dynamic)
 
+    def _check_alignment(self, offset: int, vaddr: int, align: int, *, loaded_by_ld_so: bool) -> None:
+        """Refuse a PT_LOAD segment that cannot be mapped, as glibc's dl-load.c does.
+
+        ``mmap`` maps whole pages, so a segment's address and file offset must
+        agree modulo the page size ("ELF load command address/offset not
+        page-aligned"); the kernel's binfmt_elf needs that of executables too.
+        ld.so also wants p_align to be a multiple of the page size ("alignment
+        not page-aligned") and the address and offset to agree modulo p_align
+        ("address/offset not properly aligned"); those two are checked only for
+        files ld.so maps itself (no PT_INTERP), since the kernel, which starts
+        executables, does not look at p_align that way.
+        """
+        wrap = (1 << self.h.elf_class) - 1  # Elf_Addr arithmetic is unsigned
+        delta = (vaddr - offset) & wrap
+        if delta % _MIN_PAGE:
+            msg = f"PT_LOAD at offset {offset:#x} maps to {vaddr:#x}, not congruent modulo the page size"
+            raise self.image.fail(msg + "; ld.so refuses it")
+        if not loaded_by_ld_so:
+            return
+        if align % _MIN_PAGE:
+            raise self.image.fail(f"PT_LOAD p_align {align:#x} is not a multiple of the page size; ld.so refuses it")
+        if delta & ((align - 1) & wrap):
+            msg = f"PT_LOAD p_vaddr {vaddr:#x} and p_offset {offset:#x} differ modulo p_align {align:#x}"
+            raise self.image.fail(msg + "; ld.so refuses it")
+
+    def _section_table_warnings(self) -> tuple[str, ...]:
+        """A section header table cut short: harmless to the loader, worth saying.
+
+        ld.so never reads section headers, so the file loads and the verdict
+        stands; but a table that runs past the end usually means a truncated
+        or damaged upload.
+        """
+        h = self.h
+        if h.shoff == 0 or h.shnum == 0:
+            return ()
+        end = h.shoff + h.shnum * h.shentsize
+        if end <= self.image.size:
+            return ()
+        warning = (
+            f"the section header table ({h.shnum} entries at offset {h.shoff:#x}) runs past the end of the file"
+            f" ({self.image.size:#x} bytes); ld.so never reads it, but the file looks truncated"
+        )
+        return (warning,)
+
     # -- program headers ---------------------------------------------------
 
-    def _program_headers(self) -> Iterator[tuple[int, int, int, int, int]]:
-        """(type, flags, offset, vaddr, filesz) of each program header."""
+    def _program_headers(self) -> Iterator[tuple[int, int, int, int, int, int]]:
+        """(type, flags, offset, vaddr, filesz, align) of each program header."""
         h, phdr = self.h, self.layout.phdr
         if h.phnum == 0 or h.phoff == 0:
             return
-        if h.phentsize < phdr.size:
-            raise self.image.fail(f"e_phentsize {h.phentsize} is smaller than a program header")
+        if h.phentsize != phdr.size:
+            # glibc's open_verify ("ELF file's phentsize not the expected size")
+            # and the kernel's load_elf_phdrs both refuse any other size.
+            msg = f"e_phentsize {h.phentsize} is not the size of a program header ({phdr.size}); ld.so refuses it"
+            raise self.image.fail(msg)
         table = self.image.read(h.phoff, h.phnum * h.phentsize, "program header table")
         t, f, o, v, s = self.layout.ph_idx
         for i in range(h.phnum):
             entry = phdr.unpack_from(table, i * h.phentsize)
-            yield entry[t], entry[f], entry[o], entry[v], entry[s]
+            yield entry[t], entry[f], entry[o], entry[v], entry[s], entry[7]
 
     def _offset(self, vaddr: int, what: str) -> int:
         """Map a virtual address to a file offset through the PT_LOAD segments."""
@@ -420,6 +590,11 @@ class _Reader:
                 needed_offsets.append(d_val)
             else:
                 tags.setdefault(d_tag, d_val)
+        if len(needed_offsets) > self.limits.max_needed:
+            # 65,000 copies of one name made a 2.8 KB wheel print 65,006 lines.
+            raise image.fail(f"{len(needed_offsets)} DT_NEEDED entries, over the limit of {self.limits.max_needed}")
+        self.budget.spend(_KEPT * len(needed_offsets), image, "DT_NEEDED entries")
+        self._check_relocations(tags)
         if _DT_STRTAB not in tags:
             if needed_offsets:
                 raise image.fail("PT_DYNAMIC has DT_NEEDED but no DT_STRTAB")
@@ -441,7 +616,8 @@ class _Reader:
         return replace(
             facts,
             has_dynamic=True,
-            needed=tuple(strtab.cstr(o, "DT_NEEDED") for o in needed_offsets),
+            # ld.so maps a name once, however often DT_NEEDED repeats it.
+            needed=tuple(dict.fromkeys(strtab.cstr(o, "DT_NEEDED") for o in dict.fromkeys(needed_offsets))),
             soname=text(_DT_SONAME),
             rpath=path_list(_DT_RPATH),
             runpath=path_list(_DT_RUNPATH),
@@ -450,13 +626,77 @@ class _Reader:
             python_init=python_init,
         )
 
+    def _check_relocations(self, tags: dict[int, int]) -> None:
+        """Refuse relocation tables that ld.so refuses when it loads the file.
+
+        glibc's elf/get-dynamic-info.h asserts DT_RELAENT/DT_RELENT/DT_RELRENT
+        against the entry sizes and DT_PLTREL against the kinds the machine
+        processes (a DT_RELA without DT_RELAENT is even dereferenced as NULL);
+        dl-machine.h's elf_machine_rela ends any relocation type it does not
+        know in _dl_reloc_bad_type, a fatal error. Python loads extensions
+        with RTLD_NOW, so PLT relocations go through the same switch.
+        """
+        h, image = self.h, self.image
+        word = h.elf_class // 8
+        if h.machine in _RELA_ONLY:
+            tables = {_DT_RELA: ("DT_RELA", _DT_RELAENT, 3 * word)}
+        elif h.machine in _REL_AND_RELA:
+            tables = {_DT_RELA: ("DT_RELA", _DT_RELAENT, 3 * word), _DT_REL: ("DT_REL", _DT_RELENT, 2 * word)}
+        else:
+            return  # a machine we do not audit fails on its arch anyway
+        for tag, (name, ent_tag, size) in tables.items():
+            if tag in tags and tags.get(ent_tag) != size:
+                raise image.fail(f"{name} entries are {tags.get(ent_tag)} bytes, not {size}; ld.so refuses it")
+        if _DT_RELR in tags and tags.get(_DT_RELRENT) != word:
+            raise image.fail(f"DT_RELR entries are {tags.get(_DT_RELRENT)} bytes, not {word}; ld.so refuses it")
+        plt_kind = tags.get(_DT_PLTREL)
+        if plt_kind is not None and plt_kind not in tables:
+            raise image.fail(f"DT_PLTREL is {plt_kind}, a relocation kind ld.so does not process here")
+        known = _KNOWN_RELOCATIONS.get((h.machine, h.elf_class))
+        if known is None:
+            return
+        for start, length, kind in ((_DT_RELA, _DT_RELASZ, _DT_RELA), (_DT_JMPREL, _DT_PLTRELSZ, plt_kind)):
+            if start not in tags or kind not in tables:
+                continue
+            name, _, size = tables[kind]
+            found = self._relocation_types(self._offset(tags[start], name), tags.get(length, 0), size)
+            if unknown := found - known:
+                raise image.fail(
+                    f"relocation type {min(unknown)} is unknown to ld.so on {h.machine}; the file cannot load"
+                )
+
+    def _relocation_types(self, offset: int, size: int, entsize: int) -> set[int]:
+        """The distinct r_info types of a relocation table, decoded in blocks.
+
+        Slicing out the type field keeps this at C speed: libtorch_cpu.so has
+        360,000 relocations.
+        """
+        h, image = self.h, self.image
+        size -= size % entsize
+        image.check(offset, size, "relocation table")
+        types: set[int] = set()
+        step = entsize * _RELOCATION_BLOCK
+        for start in range(0, size, step):
+            block = image.read(offset + start, min(step, size - start), "relocation table")
+            if h.elf_class == 64:
+                # ELF64_R_TYPE is r_info's low 32 bits: the third 32-bit word of
+                # the entry little-endian, the fourth big-endian.
+                words = array.array("I", block)
+                if h.little != (sys.byteorder == "little"):
+                    words.byteswap()
+                types.update(words[2 if h.little else 3 :: entsize // 4])
+            else:
+                # ELF32_R_TYPE is r_info's low byte.
+                types.update(block[4 if h.little else 7 :: entsize])
+        return types
+
     def _version_needs(self, tags: dict[int, int], strtab: _StrTab) -> dict[int, tuple[VersionNeed, str]]:
         """``.gnu.version_r`` as {versym index: (need, library)}, built once per file.
 
         The walk follows ``vn_next``/``vna_next`` but is bounded by DT_VERNEEDNUM,
         by each ``vn_cnt`` and by a visited set, so a cycle cannot hang it (the
         offsets are unsigned, so a cycle shows up as a revisit or as a wrap past
-        the end of the file).
+        the end of the file), and by ``max_version_needs`` Elf_Vernaux entries.
         """
         if _DT_VERNEED not in tags:
             return {}
@@ -464,22 +704,25 @@ class _Reader:
         count = tags.get(_DT_VERNEEDNUM, 0)
         if count > _MAX_VERNEED_ENTRIES:
             raise image.fail(f"DT_VERNEEDNUM claims {count} entries")
+        limit = self.limits.max_version_needs
         pos = self._offset(tags[_DT_VERNEED], "DT_VERNEED")
-        seen: set[int] = set()
+        seen: set[int] = set()  # Elf_Verneed and Elf_Vernaux offsets alike
         out: dict[int, tuple[VersionNeed, str]] = {}
+
+        def visit(at: int, links: str) -> None:
+            if at in seen:
+                raise image.fail(f"the version-needs chain revisits offset {at:#x} ({links} loops or overlaps)")
+            seen.add(at)
+            if len(seen) > limit:
+                raise image.fail(f"more than {limit} version-need entries, over the limit")
+
         for _ in range(count):
-            if pos in seen:
-                raise image.fail(f"the version-needs chain revisits offset {pos:#x} (vn_next loops or overlaps)")
-            seen.add(pos)
+            visit(pos, "vn_next")
             _, cnt, vn_file, vn_aux, vn_next = vn.unpack(image.read(pos, vn.size, "Elf_Verneed"))
             library = strtab.cstr(vn_file, "vn_file")
             aux = pos + vn_aux
             for _ in range(cnt):
-                if aux in seen:
-                    raise image.fail(
-                        f"the version-needs chain revisits offset {aux:#x} (vn_aux/vna_next loops or overlaps)"
-                    )
-                seen.add(aux)
+                visit(aux, "vn_aux/vna_next")
                 _, flags, other, name, nxt = vna.unpack(image.read(aux, vna.size, "Elf_Vernaux"))
                 need = VersionNeed(library, strtab.cstr(name, "vna_name"), bool(flags & _VER_FLG_WEAK))
                 out[other & ~_VERSYM_HIDDEN] = (need, library)
@@ -489,33 +732,38 @@ class _Reader:
             if vn_next == 0:
                 break
             pos += vn_next
+        self.budget.spend(_KEPT * len(seen), image, "version needs")
         return out
 
     def _symbol_count(self, tags: dict[int, int], symtab: int) -> int:
         """How many ``.dynsym`` entries there are, as the loader would know it.
 
-        The hash tables come first: they lie near the start of the file, so a
-        member inflated lazily need not be inflated to its section headers at
-        the end. DT_HASH's nchain is exact, and so is DT_GNU_HASH's last chain
-        when any symbol is hashed; an executable that hashes nothing (ld then
-        sets symoffset to 1) falls back to the section header, when present and
-        plausible, and last to the gap between .dynsym and .dynstr.
+        The hash tables come first, in the loader's order (glibc's
+        _dl_setup_hash takes DT_GNU_HASH when present, else DT_HASH): they lie
+        near the start of the file, so a member inflated lazily need not be
+        inflated to its section headers at the end. DT_GNU_HASH's last chain
+        is exact when any symbol is hashed, and so is DT_HASH's nchain; an
+        executable that hashes nothing (ld then sets symoffset to 1) falls
+        back to the section header, when present and plausible, and last to
+        the gap between .dynsym and .dynstr.
         """
-        image, sym, word = self.image, self.layout.sym, self.layout.word
+        image, sym = self.image, self.layout.sym
         fallback = 0
-        try:
-            if _DT_HASH in tags:
-                off = self._offset(tags[_DT_HASH], "DT_HASH")
-                return int(word.unpack(image.read(off + 4, 4, "DT_HASH nchain"))[0])
-            if _DT_GNU_HASH in tags:
+        broken: InvalidELFError | None = None  # the next source may still answer
+        if _DT_GNU_HASH in tags:
+            try:
                 count, hashed = self._gnu_hash_count(self._offset(tags[_DT_GNU_HASH], "DT_GNU_HASH"))
+            except InvalidELFError as e:
+                broken = e
+            else:
                 if hashed:
                     return count
                 fallback = count
-        except InvalidELFError as e:
-            broken: InvalidELFError | None = e  # the section header may still answer
-        else:
-            broken = None
+        if _DT_HASH in tags:
+            try:
+                return self._sysv_hash_count(self._offset(tags[_DT_HASH], "DT_HASH"))
+            except InvalidELFError as e:
+                broken = broken or e
         for sh_type, sh_offset, sh_size, sh_entsize in self._section_headers():
             if sh_type == _SHT_DYNSYM and sh_offset == symtab:
                 if sh_entsize == sym.size and sh_offset + sh_size <= image.size:
@@ -527,6 +775,22 @@ class _Reader:
             # Linkers place .dynstr right after .dynsym; the last resort.
             return max(fallback, (tags[_DT_STRTAB] - tags[_DT_SYMTAB]) // sym.size)
         return fallback
+
+    def _sysv_hash_count(self, off: int) -> int:
+        """DT_HASH's nchain, which is the number of .dynsym entries (gABI "Hash Table").
+
+        Its words are Elf_Symndx, 4 bytes everywhere but on 64-bit s390 and
+        alpha, where they are 8 (glibc's bits/elfclass.h for those machines).
+        Reading 4 bytes there took nbucket's low half for nchain, which
+        emptied symbol lists or refused real s390x wheels (issue 9).
+        """
+        wide = self.h.elf_class == 64 and self.h.machine in ("EM_S390", "EM_ALPHA")
+        fmt = struct.Struct(self.layout.word.format[0] + ("QQ" if wide else "II"))
+        nbucket, nchain = fmt.unpack(self.image.read(off, fmt.size, "DT_HASH header"))
+        # The loader reads every bucket and chain word: a table the file
+        # cannot hold is a truncated file.
+        self.image.check(off, (2 + nbucket + nchain) * (fmt.size // 2), "DT_HASH table")
+        return int(nchain)
 
     def _section_headers(self) -> Iterator[tuple[int, int, int, int]]:
         h, shdr = self.h, self.layout.shdr
@@ -577,7 +841,9 @@ class _Reader:
         ``.dynsym`` and ``.gnu.version`` are decoded in bulk, a block of entries
         at a time so memory stays flat on huge libraries; names are only read
         for undefined symbols and for the few defined ones that can be an init
-        function (found by a search in ``.dynstr`` first).
+        function (found by a search in ``.dynstr`` first). Identical undefined
+        entries are one import to the loader and are kept once, so memory
+        follows the distinct symbols, not a hostile table's length.
         """
         if _DT_SYMTAB not in tags:
             return (), None
@@ -591,33 +857,39 @@ class _Reader:
         count = self._symbol_count(tags, symtab)
         if count <= 0:
             return (), None
+        if count > self.limits.max_symbols:
+            raise image.fail(f".dynsym claims {count} symbols, over the limit of {self.limits.max_symbols}")
         image.check(symtab, count * sym.size, f".dynsym of {count} symbols")
+        self.budget.spend(count, image, f"{count} symbols")
         versym = self._offset(tags[_DT_VERSYM], "DT_VERSYM") if _DT_VERSYM in tags else None
         if versym is not None:
             image.check(versym, 2 * count, f"DT_VERSYM table of {count} entries")
         init_offsets = _init_name_offsets(strtab, image.path)
-        wanted: list[tuple[int, int, int]] = []  # (st_name, st_info, version index) of undefined symbols
+        wanted: dict[tuple[int, int, int], None] = {}  # (st_name, st_info, version index) of undefined symbols
         python_init: str | None = None
         for st_name, st_info, st_shndx, ndx in self._symbol_entries(symtab, versym, count):
             if st_shndx != 0:
                 if python_init is None and st_name in init_offsets and st_info & 0xF == _STT_FUNC:
                     python_init = strtab.cstr(st_name, "symbol")
             elif st_name:
-                wanted.append((st_name, st_info, ndx))
+                wanted[st_name, st_info, ndx] = None
+                if len(wanted) > self.limits.max_undefined:
+                    limit = self.limits.max_undefined
+                    raise image.fail(f"more than {limit} distinct undefined symbols, over the limit")
+        self.budget.spend(_KEPT * len(wanted), image, "undefined symbols")
         # Names in table order, so the page cache reads .dynstr front to back.
         names = {o: strtab.cstr(o, "symbol") for o in sorted({w[0] for w in wanted})}
-        undefined = []
+        undefined: dict[SymbolRef, None] = {}  # two names at different offsets can still be equal
         for st_name, st_info, ndx in wanted:
             need = needs.get(ndx)
-            undefined.append(
-                SymbolRef(
-                    name=names[st_name],
-                    version=need[0].version if need else None,
-                    library=need[1] if need else None,
-                    weak=st_info >> 4 == _STB_WEAK,
-                    function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
-                )
+            ref = SymbolRef(
+                name=names[st_name],
+                version=need[0].version if need else None,
+                library=need[1] if need else None,
+                weak=st_info >> 4 == _STB_WEAK,
+                function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
             )
+            undefined[ref] = None
         return tuple(undefined), python_init
 
     def _symbol_entries(self, symtab: int, versym: int | None, count: int) -> Iterator[tuple[int, int, int, int]]:

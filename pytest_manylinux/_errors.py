@@ -27,6 +27,10 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
+#: Longest user-given name echoed back in a message: the line stays a line.
+_MAX_ECHO = 100
+
+
 class ManylinuxError(Exception):
     """Base of every error pytest-manylinux raises on bad input or bad usage."""
 
@@ -59,6 +63,7 @@ class UnknownPolicyError(ManylinuxError, LookupError):
 
     def __init__(self, name: str, suggestions: tuple[str, ...] = (), *, reason: str | None = None) -> None:
         self.name = name
+        shown = name if len(name) <= _MAX_ECHO else f"{name[:_MAX_ECHO]}... ({len(name)} characters)"
         self.suggestions = suggestions
         if reason:
             hint = f": {reason}"
@@ -66,7 +71,7 @@ class UnknownPolicyError(ManylinuxError, LookupError):
             hint = f" (did you mean {', '.join(suggestions)}?)"
         else:
             hint = ""
-        super().__init__(f"unknown policy {name!r}{hint}")
+        super().__init__(one_line(f"unknown policy {shown!r}{hint}"))
 
     def __str__(self) -> str:
         # LookupError would otherwise repr() the message.

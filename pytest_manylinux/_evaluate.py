@@ -185,7 +185,11 @@ def tag_violations(
     if facts.elves and declared and all(p == "any" for p in declared):
         out.append(Violation(Check.TAGS, "any", expected=best.tag, hint="a pure-Python tag on a wheel with ELF files"))
     out.extend(Violation(Check.TAGS, tag, hint="not a platform tag the policy data knows") for tag in unknown)
-    qualifies = f"the content qualifies for {best.tag}" if not best.is_linux else "no manylinux/musllinux policy fits"
+    qualifies = (
+        f"the content qualifies for {best.tag}"
+        if not best.is_linux
+        else "no manylinux/musllinux policy fits (see the note on the architecture)"
+    )
     out.extend(
         Violation(
             Check.TAGS,

@@ -71,6 +71,7 @@ class Check(Enum):
     LIBC = "libc"
     ISA = "isa"
     PYTHON_ABI = "python-abi"
+    MUSL_TIME64 = "musl-time64"
     EXECSTACK = "execstack"
     RPATH = "rpath"
     RECORD = "record"
@@ -122,6 +123,9 @@ class ElfFacts:
     has_dynamic: bool = False
     has_program_headers: bool = False
     exec_stack: bool | None = None
+    #: Oddities that do not stop the file from loading (a section header
+    #: table cut short): shown to the user, never part of a verdict.
+    warnings: tuple[str, ...] = ()
 
     @property
     def search_path(self) -> tuple[str, ...]:
@@ -146,6 +150,8 @@ class WheelFacts:
     name: str | None = None
     version: str | None = None
     filename_platforms: tuple[str, ...] = ()
+    python_tags: tuple[str, ...] = ()
+    abi_tags: tuple[str, ...] = ()
     wheel_platforms: tuple[str, ...] | None = None
     record: frozenset[str] | None = None
     elves: tuple[ElfFacts, ...] = ()

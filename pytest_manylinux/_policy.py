@@ -9,6 +9,7 @@ shape; it replaces the family (manylinux or musllinux) it defines.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -17,11 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from ._errors import PolicyDataError, UnknownPolicyError
+from ._errors import PolicyDataError, UnknownPolicyError, one_line
 from ._model import Libc, Policy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
     "LOADER_SONAMES",
@@ -33,6 +34,7 @@ __all__ = [
     "libc_of_name",
     "load_policies",
     "musl_libc_soname",
+    "musl_time64_symbols",
     "parse_platform_tag",
     "policy_names",
     "version_key",
@@ -43,9 +45,10 @@ VENDORED_SOURCE = "auditwheel 6.8.2"
 
 # PEP 600 manylinux_X_Y_ARCH, PEP 656 musllinux_X_Y_ARCH, and the legacy aliases.
 _TAG_RE = re.compile(
-    r"^(?P<name>(?:manylinux|musllinux)_\d+_\d+|manylinux1|manylinux2010|manylinux2014|linux)_(?P<arch>[a-z0-9_]+)$"
+    r"^(?P<name>(?:manylinux|musllinux)_\d{1,9}_\d{1,9}|manylinux1|manylinux2010|manylinux2014|linux)_(?P<arch>[a-z0-9_]+)$"
 )
-_VERSIONED_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)$")
+# At most nine digits per part: user input never reaches int() unbounded.
+_VERSIONED_RE = re.compile(r"^(?P<family>manylinux|musllinux)_(?P<major>\d{1,9})_(?P<minor>\d{1,9})$")
 
 # The loader each platform's ABI names in PT_INTERP (glibc: the psABI documents;
 # musl: "/lib/ld-musl-$ARCH.so.1" with musl's own arch names).
@@ -118,13 +121,50 @@ def musl_libc_soname(arch: str) -> str | None:
     return f"libc.musl-{name}.so.1" if name else None
 
 
+@functools.lru_cache(maxsize=1)
+def musl_time64_symbols() -> frozenset[str]:
+    """Symbols musl >= 1.2 defines on 32-bit arches for its 64-bit ``time_t`` (``__clock_gettime64``, ...).
+
+    Read once from ``policies/musl-time64.json``, which
+    ``scripts/make_musl_time64.py`` generates from musl's own headers (the
+    ``__REDIR`` targets under ``_REDIR_TIME64``); a file importing one cannot
+    load on musl 1.1, whose ``time_t`` is 32-bit there. Provenance in ``SOURCE.txt``.
+    """
+    data = (resources.files(__package__) / "policies" / "musl-time64.json").read_bytes()
+    try:
+        symbols = json.loads(data)["symbols"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise PolicyDataError("musl-time64.json", f"not the generated document: {e}") from e
+    if not isinstance(symbols, dict) or not all(isinstance(s, str) for s in symbols):
+        raise PolicyDataError("musl-time64.json", "'symbols' must map symbol names to the names they replace")
+    return frozenset(symbols)
+
+
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last."""
+    """Sort key that orders ``GLIBC_2.2.5 < GLIBC_2.10`` and keeps odd names last.
+
+    Numbers of up to 18 digits become ints, which is cheap; longer ones come
+    from crafted files, and ``int()`` of a 5000-digit run hits CPython's
+    conversion limit (issue 9). They sort after every short number, among
+    themselves by length and then text (leading zeros stripped), which is
+    numeric order without ``int()``. Other pieces sort after all numbers.
+    """
     _, _, rest = version.partition("_")
     parts: list[tuple[int, int | str]] = []
     for piece in re.split(r"[._]", rest):
-        parts.append((0, int(piece)) if piece.isdigit() else (1, piece))
+        if not (piece.isascii() and piece.isdigit()):
+            parts.append((2, piece))
+            continue
+        digits = piece.lstrip("0")
+        if len(digits) <= _SHORT_NUMBER:
+            parts.append((0, int(digits or "0")))
+        else:
+            parts.append((1, f"{len(digits):020d}{digits}"))
     return tuple(parts)
+
+
+#: Digits int() may take in version_key: far below CPython's 4300-digit limit.
+_SHORT_NUMBER = 18
 
 
 def parse_platform_tag(tag: str) -> tuple[str, str] | None:
@@ -270,7 +310,7 @@ class PolicySet:
             v
             for p in newer
             for v in p.symbol_versions.get("GLIBC", frozenset())
-            if version_key(v)[:2] <= ((0, wanted[0]), (0, wanted[1]))
+            if version_key(v)[:2] <= version_key(f"GLIBC_{wanted[0]}.{wanted[1]}")
         ) | base_policy.symbol_versions.get("GLIBC", frozenset())
         versions = dict(base_policy.symbol_versions)
         versions["GLIBC"] = glibc
@@ -364,35 +404,73 @@ def load_policies(files: Sequence[Path] = ()) -> PolicySet:
 
 
 def _decode(label: str, data: bytes) -> list[dict[str, object]]:
+    """The policy objects of a JSON file, each of the shape auditwheel's files have.
+
+    The shape is checked here, before anything reads the entries: the file may
+    be anyone's (``--policy-file``), and a name that is a list, or nesting
+    deep enough to exhaust the recursion limit, must end in one line.
+    """
+    label = one_line(label)
     try:
         entries = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PolicyDataError(label, f"not valid JSON: {e}") from e
+    except (ValueError, UnicodeDecodeError) as e:  # ValueError: also >4300-digit numbers
+        raise PolicyDataError(label, one_line(f"not valid JSON: {e}")) from e
+    except RecursionError as e:
+        raise PolicyDataError(label, "not valid JSON: nested too deeply") from e
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise PolicyDataError(label, "expected a JSON list of policy objects")
+    for entry in entries:
+        _check_shape(label, entry)
     return cast("list[dict[str, object]]", entries)
 
 
-_SHAPE: dict[str, type] = {
-    "name": str,
-    "aliases": list,
-    "priority": int,
-    "symbol_versions": dict,
-    "lib_whitelist": list,
-    "blacklist": dict,
+def _is_list_of_str(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_map_of(value: object, check: Callable[[object], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+
+#: Each key of a policy object, and what its value must be (auditwheel's format).
+_SHAPE: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "name": ("a string", lambda v: isinstance(v, str)),
+    "aliases": ("a list of strings", _is_list_of_str),
+    "priority": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "symbol_versions": (
+        "an object of arch -> prefix -> list of versions",
+        lambda v: _is_map_of(v, lambda prefixes: _is_map_of(prefixes, _is_list_of_str)),
+    ),
+    "lib_whitelist": ("a list of strings", _is_list_of_str),
+    "blacklist": ("an object of library -> list of symbols", lambda v: _is_map_of(v, _is_list_of_str)),
 }
+
+_SHOWN = 60  # characters of a hostile name worth showing
+
+#: Digits in one number of a policy name or alias: glibc needs 2, and the
+#: names are parsed with int() (manylinux_2_17 -> (2, 17)).
+_MAX_NAME_DIGITS = 9
+
+
+def _check_shape(label: str, entry: dict[str, object]) -> None:
+    name = entry.get("name")
+    shown = one_line(name if isinstance(name, str) else "?")
+    shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "..."
+    for key, (kind, check) in _SHAPE.items():
+        if not check(entry.get(key)):
+            raise PolicyDataError(label, f"policy '{shown}': {key!r} must be {kind}")
+    for text in [cast("str", name), *cast("list[str]", entry["aliases"])]:
+        if re.search(rf"\d{{{_MAX_NAME_DIGITS + 1}}}", text):
+            raise PolicyDataError(label, f"policy '{shown}': a version number in its name or aliases is too long")
 
 
 def _validate(label: str, entries: list[dict[str, object]]) -> None:
-    """Check the shape, then PEP 600 monotonicity, as auditwheel does on load.
+    """PEP 600 monotonicity, as auditwheel checks it on load (the shape is _decode's).
 
     Going from the most to the least compatible policy, each one must allow
     every library and every symbol version the previous ones allowed.
     """
-    for entry in entries:
-        for key, kind in _SHAPE.items():
-            if not isinstance(entry.get(key), kind):
-                raise PolicyDataError(label, f"policy {entry.get('name')!r}: {key!r} must be a {kind.__name__}")
+    label = one_line(label)
     seen_libs: set[str] = set()
     seen_versions: dict[tuple[str, str], set[str]] = {}
     for entry in sorted(entries, key=lambda e: cast("int", e["priority"]), reverse=True):
@@ -401,17 +479,15 @@ def _validate(label: str, entries: list[dict[str, object]]) -> None:
             continue
         libs = set(cast("list[str]", entry["lib_whitelist"]))
         if missing := seen_libs - libs:
-            raise PolicyDataError(label, f"{name} drops libraries an older policy allows: {sorted(missing)}")
+            raise PolicyDataError(label, one_line(f"{name} drops libraries an older policy allows: {sorted(missing)}"))
         seen_libs |= libs
         arches = cast("dict[str, dict[str, list[str]]]", entry["symbol_versions"])
         for arch, prefixes in arches.items():
             for prefix, versions in prefixes.items():
                 before = seen_versions.setdefault((arch, prefix), set())
                 if missing := before - set(versions):
-                    raise PolicyDataError(
-                        label,
-                        f"{name}_{arch} drops {prefix} versions an older policy allows: {sorted(missing)}",
-                    )
+                    problem = f"{name}_{arch} drops {prefix} versions an older policy allows: {sorted(missing)}"
+                    raise PolicyDataError(label, one_line(problem))
                 before.update(versions)
 
 

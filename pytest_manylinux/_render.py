@@ -206,7 +206,7 @@ def render_audit(audit: Audit, *, verbose: bool = False, release: bool = False) 
         lines.append(render_block(Check.TAGS, audit.tags))
     lines.extend(f"note: {_t(n)}" for n in audit.notes)
     for elf in facts.elves:
-        lines.extend(f"warning: {_t(elf.path)}: {_t(w)}" for w in getattr(elf, "warnings", ()))
+        lines.extend(f"warning: {_t(elf.path)}: {_t(w)}" for w in elf.warnings[:MAX_LINES])
     lines.append(_best_line(audit))
     if facts.elves:
         hygiene = sorted(
@@ -313,6 +313,7 @@ class FileJSON(TypedDict):
     python_extension: bool
     exec_stack: bool | None
     versioned_symbols: dict[str, dict[str, list[str]]]
+    warnings: list[str]
 
 
 class TargetJSON(TypedDict):
@@ -449,6 +450,7 @@ def _file_json(audit: Audit) -> list[FileJSON]:
                 "python_extension": elf.python_init is not None,
                 "exec_stack": elf.exec_stack,
                 "versioned_symbols": libs,
+                "warnings": _capped(elf.warnings),
             }
         )
     return files

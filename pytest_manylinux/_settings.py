@@ -46,11 +46,6 @@ UPDATE_BASELINE_HELP = (
 SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
-_LIMITS = (
-    ("manylinux_max_member_size", "max_member_bytes", "largest wheel member to read (K/M/G suffixes; default 4G)"),
-    ("manylinux_max_total_size", "max_total_bytes", "all members of one wheel together (default 16G)"),
-    ("manylinux_max_entries", "max_entries", "members in one wheel (default 200000)"),
-)
 
 BUILD_CHOICES = ("auto", "always", "never")
 
@@ -75,8 +70,10 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("manylinux_markdown", MARKDOWN_HELP)
     parser.addini("manylinux_baseline", BASELINE_HELP)
     parser.addini("manylinux_baseline_size_ratio", SIZE_RATIO_HELP)
-    for key, _, help_text in _LIMITS:
-        parser.addini(key, help_text)
+    from ._wheel import LIMIT_OPTIONS  # noqa: PLC0415 - one table for the CLI and the plugin
+
+    for option in LIMIT_OPTIONS:
+        parser.addini(option.ini, option.help)
     parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
     parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
 
@@ -234,16 +231,16 @@ def _report_path(config: pytest.Config, name: str, here: Path, ini_dir: Path, *,
 
 def _limits(config: pytest.Config) -> dict[str, int]:
     """The input limits set in the config file, as ``Limits`` keywords."""
-    from ._wheel import parse_size  # noqa: PLC0415 - the zip reader loads only when needed
+    from ._wheel import LIMIT_OPTIONS  # noqa: PLC0415 - the zip reader loads only when needed
 
     out: dict[str, int] = {}
-    for key, field_name, _ in _LIMITS:
-        value = str(config.getini(key) or "").strip()
+    for option in LIMIT_OPTIONS:
+        value = str(config.getini(option.ini) or "").strip()
         if value:
             try:
-                out[field_name] = parse_size(value)
+                out[option.field] = option.parse(value)
             except ValueError as e:
-                raise pytest.UsageError(f"{key}: {e}") from e
+                raise pytest.UsageError(f"{option.ini}: {e}") from e
     return out
 
 

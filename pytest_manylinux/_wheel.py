@@ -17,11 +17,13 @@ import os
 import re
 import stat
 import tempfile
+import threading
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
 from ._errors import InvalidWheelError, one_line
 from ._model import ELF_MAGIC, ByteSource
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from types import TracebackType
 
-__all__ = ["Limits", "Member", "Metadata", "open_input", "parse_size"]
+__all__ = ["LIMIT_OPTIONS", "LimitOption", "Limits", "Member", "Metadata", "open_input", "parse_count", "parse_size"]
 
 _MiB = 1 << 20
 
@@ -46,6 +48,18 @@ class Limits:
     depend on the order in which threads inflate members.
     ``in_memory_bytes``: larger ELF members are inflated into an anonymous
     temporary file instead of memory.
+
+    Bytes alone do not bound the work: a 1 MB member can claim millions of
+    symbols or version needs (issue 9). The counts do, each with ample
+    headroom over the largest real wheels (torch 2.x: libtorch_cpu.so has
+    76,000 .dynsym entries and 55 version needs, libtorch_python.so 6,000
+    undefined symbols, libtorch_cuda.so 23 DT_NEEDED): per ELF file,
+    ``max_version_needs`` (Elf_Verneed and Elf_Vernaux entries),
+    ``max_symbols`` (.dynsym entries), ``max_undefined`` (distinct undefined
+    symbols, which are kept in memory) and ``max_needed`` (DT_NEEDED
+    entries); per input, ``max_elf_members`` and ``max_work``: each .dynsym
+    entry scanned costs one unit, each version need, DT_NEEDED entry and
+    distinct undefined symbol kept in the facts 20 (torch 2.x spends 400,000).
     """
 
     max_member_bytes: int = 4096 * _MiB
@@ -54,6 +68,12 @@ class Limits:
     max_ratio: int = 1000
     in_memory_bytes: int = 512 << 10
     max_metadata_bytes: int = 64 * _MiB
+    max_elf_members: int = 10_000
+    max_version_needs: int = 10_000
+    max_symbols: int = 1_000_000
+    max_undefined: int = 100_000
+    max_needed: int = 1_000
+    max_work: int = 4_000_000
 
 
 def parse_size(text: str) -> int:
@@ -72,6 +92,57 @@ def parse_size(text: str) -> int:
     return value
 
 
+_MAX_COUNT_DIGITS = 18
+
+
+def parse_count(text: str) -> int:
+    """``10000`` or ``10_000`` -> 10000; ValueError for anything else, negatives included."""
+    digits = text.strip().replace("_", "")
+    # Bounding the digits keeps int() far from CPython's conversion limit.
+    if not digits.isascii() or not digits.isdigit() or len(digits) > _MAX_COUNT_DIGITS:
+        msg = f"not a count: {text.strip()!r}"
+        raise ValueError(msg)
+    return int(digits)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOption:
+    """One configurable limit, as both the CLI and the plugin offer it."""
+
+    field: str  # the Limits field it sets
+    flag: str  # the CLI option
+    ini: str  # the pytest config-file key
+    help: str  # shared by both; names the default
+    kind: Literal["size", "count"]
+
+    def parse(self, text: str) -> int:
+        """The value as ``Limits`` takes it; ValueError when it is not one."""
+        return parse_size(text) if self.kind == "size" else parse_count(text)
+
+
+def _option(field: str, flag: str, kind: Literal["size", "count"], what: str) -> LimitOption:
+    default = getattr(Limits(), field)
+    shown = f"{default >> 30}G" if kind == "size" else f"{default}"
+    ini = "manylinux_" + flag.replace("-", "_")
+    return LimitOption(field, f"--{flag}", ini, f"{what} (default {shown})", kind)
+
+
+#: Every configurable limit, in help order. The CLI (``--max-symbols``) and
+#: the plugin (``manylinux_max_symbols``) both build their options from this
+#: table, so the two cannot drift apart.
+LIMIT_OPTIONS: tuple[LimitOption, ...] = (
+    _option("max_member_bytes", "max-member-size", "size", "largest member, K/M/G suffixes"),
+    _option("max_total_bytes", "max-total-size", "size", "all members of one input together, K/M/G suffixes"),
+    _option("max_entries", "max-entries", "count", "members in one zip"),
+    _option("max_elf_members", "max-elf-members", "count", "ELF files in one input"),
+    _option("max_version_needs", "max-version-needs", "count", "symbol-version needs of one ELF file"),
+    _option("max_symbols", "max-symbols", "count", "dynamic symbols of one ELF file"),
+    _option("max_undefined", "max-undefined", "count", "distinct undefined symbols of one ELF file"),
+    _option("max_needed", "max-needed", "count", "DT_NEEDED entries of one ELF file"),
+    _option("max_work", "max-work", "count", "work units for one input: 1 per dynamic symbol, 20 per entry kept"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Metadata:
     """What the wheel says about itself: name, tags and the files it lists."""
@@ -81,11 +152,20 @@ class Metadata:
     filename_platforms: tuple[str, ...]
     wheel_platforms: tuple[str, ...] | None
     record: frozenset[str] | None
+    python_tags: tuple[str, ...] = ()
+    abi_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One regular file inside the input, and how to identify it for caching."""
+    """One regular file inside the input, and how to identify it for caching.
+
+    ``key`` is empty when nothing identifies the content: a file whose
+    inode changed less than :data:`SETTLE_NS` ago could be rewritten within
+    the same clock tick and keep every stat field. A zip member's key is
+    what the central directory claims (name, CRC-32, size), which a forger
+    can keep: the cache identifies a zip by its sha256 instead.
+    """
 
     name: str
     size: int
@@ -122,6 +202,8 @@ class InputReader:
         self._zip: zipfile.ZipFile | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._files = files
+        self._elf_members = 0  # counted as open_elf finds them, on several threads
+        self._count_lock = threading.Lock()
         if files is not None:
             self.kind = "installed"
         elif path.is_dir():
@@ -196,9 +278,11 @@ class InputReader:
         if self.kind == "wheel":
             for name, info in self._infos.items():
                 yield Member(name, info.file_size, f"zip:{name}:{info.CRC:08x}:{info.file_size}")
-        elif self.kind == "elf":
+            return
+        settled = time.time_ns() - SETTLE_NS  # taken before any stat, see _file_key
+        if self.kind == "elf":
             st = self.path.stat()
-            yield Member(self.path.name, st.st_size, _file_key(self.path.name, st))
+            yield Member(self.path.name, st.st_size, _file_key(self.path.name, st, settled))
         elif self._files is not None:
             for name in sorted(self._files):
                 full = self.path / name
@@ -207,7 +291,7 @@ class InputReader:
                 except OSError:
                     continue  # RECORD lists files an installer may have removed (.pyc)
                 if stat.S_ISREG(st.st_mode):
-                    yield Member(name, st.st_size, _file_key(name, st))
+                    yield Member(name, st.st_size, _file_key(name, st, settled))
         else:
             for root, dirs, files in os.walk(self.path, followlinks=False):
                 dirs.sort()
@@ -220,7 +304,7 @@ class InputReader:
                     if not stat.S_ISREG(st.st_mode):
                         continue  # never follow symlinks out of the tree
                     name = full.relative_to(self.path).as_posix()
-                    yield Member(name, st.st_size, _file_key(name, st))
+                    yield Member(name, st.st_size, _file_key(name, st, settled))
 
     @contextlib.contextmanager
     def open_elf(self, member: Member) -> Iterator[ByteSource | None]:
@@ -238,6 +322,8 @@ class InputReader:
             except OSError as e:
                 raise self.fail(f"cannot read: {e.strerror or e}", member.name) from e
             with f:
+                if is_elf:
+                    self._count_elf()
                 yield f if is_elf else None
             return
         assert self._zip is not None  # noqa: S101 - opened in __enter__
@@ -254,6 +340,7 @@ class InputReader:
             if head != ELF_MAGIC:
                 yield None
                 return
+            self._count_elf()
             small = info.file_size <= self.limits.in_memory_bytes
             with io.BytesIO() if small else tempfile.TemporaryFile() as store:
                 store.write(head)
@@ -266,6 +353,18 @@ class InputReader:
                     pass
             except _INFLATE_ERRORS as e:
                 raise self.fail(f"cannot inflate ({e})", member.name) from e
+
+    def _count_elf(self) -> None:
+        """Refuse an input with more ELF files than ``max_elf_members`` (issue 9).
+
+        Each costs a parse however small it is: 200,000 tiny ones took 26 s.
+        The message names no member, since threads find them in any order.
+        """
+        with self._count_lock:
+            self._elf_members += 1
+            count = self._elf_members
+        if count > self.limits.max_elf_members:
+            raise self.fail(f"more than {self.limits.max_elf_members} ELF files, over the limit")
 
     # -- metadata ----------------------------------------------------------
 
@@ -280,6 +379,8 @@ class InputReader:
         name: str | None = None
         version: str | None = None
         platforms: tuple[str, ...] = ()
+        pythons: tuple[str, ...] = ()
+        abis: tuple[str, ...] = ()
         if self.path.name.endswith(".whl"):  # also ".whl" itself, which has no suffix
             try:
                 dist, ver, _, tags = parse_wheel_filename(self.path.name)
@@ -287,6 +388,8 @@ class InputReader:
                 raise self.fail(f"file name is not a valid wheel name ({e})") from e
             name, version = str(dist), str(ver)
             platforms = tuple(sorted({t.platform for t in tags}))
+            pythons = tuple(sorted({t.interpreter for t in tags}))
+            abis = tuple(sorted({t.abi for t in tags}))
         dist_info = self._dist_info(name)
         wheel_platforms = None
         record = None
@@ -297,7 +400,7 @@ class InputReader:
             text = self._text(f"{dist_info}/RECORD")
             if text is not None:
                 record = self._record(text, f"{dist_info}/RECORD")
-        return Metadata(name, version, platforms, wheel_platforms, record)
+        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis)
 
     def _installed_metadata(self) -> Metadata:
         """An installed distribution keeps WHEEL (with its Tag lines) and RECORD."""
@@ -410,8 +513,22 @@ def _wheel_platforms(text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _file_key(name: str, st: os.stat_result) -> str:
-    return f"file:{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+#: How long after its last change a file's stat is trusted to identify it.
+#: Every write sets ctime to the kernel's coarse clock (one tick is a few
+#: milliseconds), so a file changed since ``now - SETTLE_NS`` could change
+#: again within the same tick without any stat field showing it.
+SETTLE_NS = 1_000_000_000
+
+
+def _file_key(name: str, st: os.stat_result, settled: int) -> str:
+    """Size, mtime, ctime, device and inode; empty if ctime is not older than ``settled``.
+
+    ``cp -p`` and ``touch -d`` set mtime back, but no user can set ctime: any
+    write, rename or ``utime`` moves it to now (issue 14).
+    """
+    if st.st_ctime_ns >= settled:
+        return ""
+    return f"file:{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_dev}:{st.st_ino}"
 
 
 def _has_magic(path: Path, magic: bytes) -> bool:

@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . --group dev
-.venv/bin/ruff check pytest_manylinux tests
-.venv/bin/ruff format --check pytest_manylinux tests
+.venv/bin/ruff check pytest_manylinux tests scripts
+.venv/bin/ruff format --check pytest_manylinux tests scripts
 .venv/bin/mypy
 set +e
 .venv/bin/python -m pytest -n 2 "$@"

@@ -185,8 +185,22 @@ _EHDR: dict[int, _Layout] = {
     },
 }
 _PHDR: dict[int, _Layout] = {
-    32: {"p_type": (0, "I"), "p_offset": (4, "I"), "p_vaddr": (8, "I"), "p_filesz": (16, "I")},
-    64: {"p_type": (0, "I"), "p_offset": (8, "Q"), "p_vaddr": (16, "Q"), "p_filesz": (32, "Q")},
+    32: {
+        "p_type": (0, "I"),
+        "p_offset": (4, "I"),
+        "p_vaddr": (8, "I"),
+        "p_filesz": (16, "I"),
+        "p_memsz": (20, "I"),
+        "p_align": (28, "I"),
+    },
+    64: {
+        "p_type": (0, "I"),
+        "p_offset": (8, "Q"),
+        "p_vaddr": (16, "Q"),
+        "p_filesz": (32, "Q"),
+        "p_memsz": (40, "Q"),
+        "p_align": (48, "Q"),
+    },
 }
 _SHDR: dict[int, _Layout] = {
     32: {
@@ -205,9 +219,11 @@ _SHDR: dict[int, _Layout] = {
     },
 }
 EI_CLASS, EI_DATA = 4, 5
+EM_S390 = 22
 PT_NULL, PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 0, 1, 2, 3, 4
 PT_GNU_PROPERTY = 0x6474E553
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG = 0, 1, 5, 6, 10, 11, 21
+DT_HASH, DT_RELA, DT_RELAENT, DT_PLTREL, DT_JMPREL = 4, 7, 9, 20, 23
 DT_GNU_HASH, DT_VERSYM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x6FFFFFFF
 UNMAPPED = 0x7EAD0000  # an address no fixture loads anything at
 
@@ -669,7 +685,13 @@ if TYPE_CHECKING:
     Offset = Callable[[ElfMap], int]
 
 
+#: Committed cross-architecture binaries (tests/data/cross), named ``cross:FILE``.
+CROSS_DIR = Path(__file__).resolve().parent / "data" / "cross"
+
+
 def _fixture(fx: Fixtures, name: str) -> Path:
+    if name.startswith("cross:"):
+        return CROSS_DIR / name.removeprefix("cross:")
     path: object = getattr(fx, name)
     if path is None:
         raise Unavailable(f"fixture {name} was not built on this machine")
@@ -846,6 +868,116 @@ def _table_at_eof(tag: int) -> Recipe:
     return recipe
 
 
+def append_loaded(m: ElfMap, blob: bytes) -> tuple[bytes, int, int]:
+    """Append ``blob`` and stretch the last PT_LOAD over it, as a linker would place a table.
+
+    Returns the bytes, the blob's file offset and its virtual address, so
+    dynamic tags can point at it the way the loader finds tables.
+    """
+    last = max((s for s in m.segments if s.type == PT_LOAD), key=lambda s: s.offset + s.filesz)
+    at = (m.size + 15) & ~15
+    data = m.data + bytes(at - m.size) + blob
+    grown = len(data) - last.offset
+    return patch(data, (last.f["p_filesz"], grown), (last.f["p_memsz"], grown)), at, last.vaddr + at - last.offset
+
+
+def _dyn_entry(m: ElfMap, tag: int, value: int) -> bytes:
+    return struct.pack(m.endian + m.word * 2, tag, value)
+
+
+def _replace_dynamic(m: ElfMap, entries: Sequence[tuple[int, int]]) -> bytes:
+    """A new dynamic array (``entries`` then DT_NULL) appended and pointed at by PT_DYNAMIC."""
+    blob = b"".join(_dyn_entry(m, tag, value) for tag, value in [*entries, (DT_NULL, 0)])
+    data, at, vaddr = append_loaded(m, blob)
+    dyn = ElfMap(data).segment(PT_DYNAMIC)
+    return patch(data, (dyn.f["p_offset"], at), (dyn.f["p_vaddr"], vaddr), (dyn.f["p_filesz"], len(blob)))
+
+
+def repeat_needed(times: int) -> Recipe:
+    """The first DT_NEEDED ``times`` times (a 2.8 KB wheel printed 65,006 lines, issue 9)."""
+
+    def recipe(m: ElfMap) -> bytes:
+        entries = [(d.tag, d.value) for d in m.dynamic if d.tag != DT_NULL]
+        first = m.dyn(DT_NEEDED)
+        return _replace_dynamic(m, [(DT_NEEDED, first.value)] * (times - 1) + entries)
+
+    return recipe
+
+
+def flood_version_needs(count: int) -> Recipe:
+    """The first Elf_Verneed chained to ``count`` (at most 0xFFFF) copies of its first Elf_Vernaux."""
+
+    def recipe(m: ElfMap) -> bytes:
+        need = m.verneeds[0]
+        first = need.aux[0]
+        name = first["vna_name"].get(m.data)
+        fmt = m.endian + "IHHII"  # vna_hash, vna_flags, vna_other, vna_name, vna_next
+        blob = b"".join(struct.pack(fmt, 0, 0, 2, name, 16 if i < count - 1 else 0) for i in range(count))
+        data, at, _ = append_loaded(m, blob)
+        return patch(data, (need.f["vn_cnt"], count), (need.f["vn_aux"], at - need.offset))
+
+    return recipe
+
+
+def flood_symbols(count: int, *, distinct: bool) -> Recipe:
+    """A .dynsym of ``count`` undefined functions, counted by a new DT_HASH.
+
+    With ``distinct`` every symbol gets its own name in a new .dynstr (the
+    costly case: nothing to share); otherwise they all import the file's
+    first DT_NEEDED name's neighbour, one string. .gnu.version is dropped so
+    the table stands alone.
+    """
+
+    def recipe(m: ElfMap) -> bytes:
+        strtab_at, strsz = m.dynstr()
+        strings = bytearray(m.data[strtab_at : strtab_at + strsz])
+        if distinct:
+            offsets = []
+            for i in range(count):
+                offsets.append(len(strings))
+                strings += b"f%x\0" % i
+        else:
+            offsets = [len(strings)] * count
+            strings += b"flooded\0"
+        sym = struct.Struct(m.endian + ("IBBHQQ" if m.bits == 64 else "IIIBBH"))
+        info, first = 0x12, bytes(sym.size)  # STB_GLOBAL | STT_FUNC; entry 0 is STN_UNDEF
+        if m.bits == 64:
+            table = first + b"".join(sym.pack(o, info, 0, 0, 0, 0) for o in offsets[1:])
+        else:
+            table = first + b"".join(sym.pack(o, 0, 0, info, 0, 0) for o in offsets[1:])
+        # Elf_Symndx is 8 bytes on 64-bit s390 (EM_S390 = 22), 4 elsewhere.
+        wide = m.bits == 64 and m.header["e_machine"].get(m.data) == EM_S390
+        word = struct.Struct(m.endian + ("Q" if wide else "I"))
+        hashes = word.pack(1) + word.pack(count) + bytes(word.size * (count + 1))  # nbucket 1, nchain count
+        blob = bytes(strings) + bytes(-len(strings) % 16)
+        data, _, vaddr = append_loaded(m, blob + hashes + bytes(-len(hashes) % 16) + table)
+        hash_vaddr = vaddr + len(blob)
+        table_vaddr = hash_vaddr + len(hashes) + (-len(hashes) % 16)
+        moved = {DT_STRTAB: vaddr, DT_STRSZ: len(strings), DT_SYMTAB: table_vaddr}
+        dropped = (DT_NULL, DT_HASH, DT_GNU_HASH, DT_VERSYM)
+        entries = [(d.tag, moved.get(d.tag, d.value)) for d in ElfMap(data).dynamic if d.tag not in dropped]
+        return _replace_dynamic(ElfMap(data), [(DT_HASH, hash_vaddr), *entries])
+
+    return recipe
+
+
+def _relocation_type(value: int) -> Recipe:
+    """Set the type of the first PLT relocation (Elf64_Rela, little-endian: type in r_info's low word)."""
+
+    def recipe(m: ElfMap) -> bytes:
+        at = m.file_offset(m.dyn(DT_JMPREL).value)
+        return patch(m.data, (Field("r_type", at + 8, m.endian + "I"), value))
+
+    return recipe
+
+
+def _retag(tag: int, new: int) -> Recipe:
+    def recipe(m: ElfMap) -> bytes:
+        return patch(m.data, (m.dyn(tag).tag_f, new))
+
+    return recipe
+
+
 def _interp_without_nul(m: ElfMap) -> bytes:
     seg = m.segment(PT_INTERP)
     return put(m.data, seg.offset + seg.filesz - 1, b"/")
@@ -891,6 +1023,10 @@ def _swap_data(m: ElfMap) -> bytes:
 
 def _index_of(section: str) -> Offset:
     return lambda m: m.section(section).index
+
+
+def _one_more(field: str) -> Offset:
+    return lambda m: m.header[field].get(m.data) + 1
 
 
 def _size(m: ElfMap) -> int:
@@ -1021,7 +1157,8 @@ def _header_cases(fx: str) -> list[Case]:
         _audit(c, fx, "e_phnum-zero", _h("e_phnum", 0)),
         _error(c, fx, "e_phentsize-zero", _h("e_phentsize", 0), "e_phentsize"),
         _error(c, fx, "e_phentsize-1", _h("e_phentsize", 1), "e_phentsize"),
-        _error(c, fx, "e_phentsize-ffff", _h("e_phentsize", 0xFFFF), "program header table"),
+        _error(c, fx, "e_phentsize-ffff", _h("e_phentsize", 0xFFFF), "e_phentsize"),
+        _error(c, fx, "e_phentsize-one-more", _h("e_phentsize", _one_more("e_phentsize")), "e_phentsize"),
         _audit(c, fx, "e_machine-unknown", _h("e_machine", 0xBEEF)),
         _audit(c, fx, "e_type-unknown", _h("e_type", 0xFEFF)),
         _same(s, fx, "e_shoff-eof", _h("e_shoff", _size)),
@@ -1123,6 +1260,36 @@ def _dynamic_cases(fx: str) -> list[Case]:
     ]
 
 
+def _loader_cases(fx: str) -> list[Case]:
+    """What ld.so refuses to map (glibc elf/dl-load.c, get-dynamic-info.h)."""
+    c = "elf: refused by ld.so"
+    return [
+        _error(c, fx, "pt_load-p_align-16", _ph(PT_LOAD, "p_align", 16), "p_align"),
+        _error(c, fx, "pt_load-p_align-page-plus-one", _ph(PT_LOAD, "p_align", 0x1001), "p_align"),
+        _error(c, fx, "pt_load-vaddr-off-by-16", _ph(PT_LOAD, "p_vaddr", 16), "page size"),
+        _error(
+            c,
+            fx,
+            "pt_load-p_align-zero-vaddr-differs",
+            _both(_ph(PT_LOAD, "p_align", 0), _ph(PT_LOAD, "p_vaddr", 0x10000)),
+            "p_align",
+        ),
+        _error(c, fx, "dt_pltrel-symbolic", _dt(DT_PLTREL, 16), "DT_PLTREL"),
+    ]
+
+
+def _absurd_cases(fx: str) -> list[Case]:
+    """Counts far past any real file, in a small file (issue 9)."""
+    a = "elf: absurd tables"
+    return [
+        _same(a, fx, "dt_needed-repeated-3-times", repeat_needed(3)),
+        _error(a, fx, "dt_needed-repeated-past-the-limit", repeat_needed(1001), "DT_NEEDED entries"),
+        _error(a, fx, "dt_needed-repeated-65000-times", repeat_needed(65000), "DT_NEEDED entries"),
+        _error(a, fx, "version-needs-past-the-limit", flood_version_needs(10_001), "version-need entries"),
+        _error(a, fx, "symbols-past-the-limit", flood_symbols(1_000_001, distinct=False), "symbols"),
+    ]
+
+
 def _version_cases(fx: str) -> list[Case]:
     c = "elf: symbol versions"
     return [
@@ -1181,6 +1348,23 @@ def _elf_cases() -> list[Case]:
     for fx in ("ext_2_14", "ext_libm"):
         out += _version_cases(fx)
     out += _chain_cases("ext_libm")
+    for fx in ("ext_2_14", "ext_i686", "cross:crossmod-s390x.so"):
+        out += _loader_cases(fx) + _absurd_cases(fx)
+    # Big-endian: the same recipes on s390x, whose DT_HASH words are 8 bytes.
+    # (_dynamic_cases break DT_GNU_HASH expecting no other hash table: sysv only.)
+    out += _segment_cases("cross:crossmod-s390x.so") + _version_cases("cross:crossmod-s390x.so")
+    fx = "cross:crossmod-s390x-sysv.so"
+    out += _segment_cases(fx) + _dynamic_cases(fx) + _version_cases(fx) + _loader_cases(fx) + _absurd_cases(fx)
+    c = "elf: refused by ld.so"
+    out += [
+        _error(c, "ext_weak", "dt_relaent-16", _dt(DT_RELAENT, 16), "DT_RELA entries"),
+        _error(c, "ext_weak", "dt_rela-without-relaent", _retag(DT_RELAENT, DT_DEBUG), "DT_RELA entries"),
+        _error(c, "ext_2_14", "relocation-type-unknown", _relocation_type(0x7F), "relocation type 127"),
+        _error(c, "ext_2_14", "relocation-type-huge", _relocation_type(0xFFFFFFFF), "relocation type"),
+        _same(c, "ext_2_14", "relocation-type-glob-dat", _relocation_type(6)),
+        _error(c, "cross:crossmod-aarch64.so", "relocation-type-unknown", _relocation_type(0x7F), "type 127"),
+        _same(c, "cross:crossmod-aarch64.so", "relocation-type-glob-dat", _relocation_type(1025)),
+    ]
     out += _note_cases("ext_isa_v3", holds_isa=True) + _note_cases("ext_2_14", holds_isa=False)
     c = "elf: notes"
     out += [

@@ -35,6 +35,7 @@ from pytest_manylinux._baseline import (
     parse_baseline,
     read_baseline,
 )
+from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
 from pytest_manylinux._render import baseline_result, markdown_cell, render_baseline
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ SO = ".cpython-311-x86_64-linux-gnu.so"
 CORE = f"pkg/_core{SO}"
 TAGS = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 KEY = "pkg cp311-cp311 manylinux_x86_64"
+#: Gate items of a wheel with one ELF file, from the registry; ::baseline comes on top.
+CHECKS = len(WHEEL_CHECKS) + len(FILE_CHECKS)
 
 V1 = """
 #include <stddef.h>
@@ -351,12 +354,12 @@ def test_gate_has_one_baseline_item_per_wheel_that_fails_with_the_diff(
     v1 = _copy(releases["1.0"], pytester.path / "last")
     v2 = _copy(releases["2.0"], pytester.path / "dist")
     result = _run(pytester, f"--manylinux-wheel={v1}", "--manylinux-baseline=b.json", "--manylinux-update-baseline")
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=CHECKS + 1)
     result.stdout.fnmatch_lines(["baseline wrote: */b.json (1 added, 0 changed, 0 kept)"])
     recorded = (pytester.path / "b.json").read_bytes()
 
     result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-baseline=b.json", "-k", "baseline", "-v")
-    result.assert_outcomes(failed=1, deselected=12)
+    result.assert_outcomes(failed=1, deselected=CHECKS)
     result.stdout.fnmatch_lines(
         [
             "*dist/pkg-2.0-*.whl::baseline FAILED*",
@@ -371,8 +374,8 @@ def test_gate_has_one_baseline_item_per_wheel_that_fails_with_the_diff(
         ]
     )
     # The release itself, and the earlier release's wheels as the baseline.
-    _run(pytester, f"--manylinux-wheel={v1}", "--manylinux-baseline=b.json").assert_outcomes(passed=13)
-    _run(pytester, f"--manylinux-wheel={v2}", "--manylinux-baseline=last").assert_outcomes(passed=12, failed=1)
+    _run(pytester, f"--manylinux-wheel={v1}", "--manylinux-baseline=b.json").assert_outcomes(passed=CHECKS + 1)
+    _run(pytester, f"--manylinux-wheel={v2}", "--manylinux-baseline=last").assert_outcomes(passed=CHECKS, failed=1)
     assert (pytester.path / "b.json").read_bytes() == recorded
 
 
@@ -384,7 +387,7 @@ def test_update_under_xdist_writes_once_from_the_controller(
     make_wheel(house, name="other", version="1.0", tags=TAGS, files={f"other/_x{SO}": releases["ext-1.0"]})
     pytester.makeini("[pytest]\nmanylinux_baseline = base/b.json\n")
     result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-update-baseline", "-n", "2", subprocess=True)
-    result.assert_outcomes(passed=26)
+    result.assert_outcomes(passed=2 * (CHECKS + 1))
     result.stdout.fnmatch_lines(["baseline wrote: */base/b.json (2 added, 0 changed, 0 kept)"])
     first = (pytester.path / "base" / "b.json").read_bytes()
     assert list(json.loads(first)["wheels"]) == ["other cp311-cp311 manylinux_x86_64", KEY]

@@ -62,3 +62,13 @@ def test_python_abi_hazards_of_pep_513(  # noqa: PLR0917 - one parameter per col
     assert found[0].symbols
     assert getattr(result.flags, flag) is True  # auditwheel show --json's flag, against the best policy
     assert result.best == "linux_x86_64"  # no manylinux tag accepts it
+
+
+def test_narrow_unicode_is_fine_in_a_cp27m_wheel(tmp_path: Path, wheel: Callable[..., Path]) -> None:
+    """PEP 513 allows UCS2 builds tagged cp27m; only cp27mu (or no ABI tag) promises UCS4 (#9)."""
+    so = _compile(tmp_path, "ext_py2.c", "ext_py2.so")
+    narrow = audit(wheel({"pkg/ext_py2.so": so}, name="narrow", tags="cp27-cp27m-manylinux1_x86_64"), "manylinux1")
+    assert narrow.passed
+    assert narrow.best == "manylinux_2_5_x86_64"
+    bare = audit(so, "manylinux1")
+    assert [v.subject for f in bare.verdicts[0].files for v in f.of(Check.PYTHON_ABI)] == ["UCS2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -118,3 +119,16 @@ def test_bad_sizes_are_usage_errors(bad: str, capsys: pytest.CaptureFixture[str]
 def test_empty_installed_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["installed:", "--no-cache"]) == 2
     assert capsys.readouterr().err == "pytest-manylinux: error: installed:: no installed distribution of that name\n"
+
+
+def test_json_does_not_depend_on_hash_seeds(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    path = wheel({f"pkg/a{SO}": fx.ext_2_17, f"pkg/b{SO}": fx.ext_unallowed, f"pkg/c{SO}": fx.ext_libm})
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "pytest_manylinux", str(path), "--json", "--no-cache", "--policy", "manylinux2010"],
+            capture_output=True, text=True, check=False, env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "2", "3")
+    }  # fmt: skip
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["wheels"]

@@ -19,13 +19,14 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
-from hostile import WHEEL_NAME, Mutation, build_seed_wheel, check_outcome, elf_fields, mutate, zip_fields
+from hostile import CROSS_DIR, WHEEL_NAME, Mutation, build_seed_wheel, check_outcome, elf_fields, mutate, zip_fields
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_manylinux._audit import default_policies, judge
 from pytest_manylinux._errors import ManylinuxError
 from pytest_manylinux._model import Audit
+from pytest_manylinux._policy import version_key
 from pytest_manylinux._render import audit_document, render_audit, render_markdown
 
 POLICIES = default_policies()
@@ -39,7 +40,18 @@ if TYPE_CHECKING:
 
 #: Fixtures the ELF property mutates: shared objects, executables, 32-bit,
 #: with and without GNU property notes, symbol versions from one or two libraries.
-ELF_SEEDS = ("ext_2_14", "ext_libm", "ext_isa_v3", "ext_stripped", "exe_glibc", "exe_static", "ext_musl", "ext_i686")
+ELF_SEEDS = (
+    "ext_2_14",
+    "ext_libm",
+    "ext_isa_v3",
+    "ext_stripped",
+    "exe_glibc",
+    "exe_static",
+    "ext_musl",
+    "ext_i686",
+    # Big-endian, 8-byte DT_HASH words (tests/data/cross).
+    "cross:crossmod-s390x-sysv.so",
+)
 #: Wheels the zip property mutates: one ELF member, or two that link to each other.
 WHEEL_SEEDS = ("one-extension", "extension-and-vendored-lib")
 
@@ -75,7 +87,10 @@ class Seeds:
 
     def elf(self, seed: str) -> tuple[str, bytes, list[Field]]:
         if seed not in self._cache:
-            path = getattr(self.fx, seed) or self.fx.ext_2_14  # ext_i686 needs -m32
+            if seed.startswith("cross:"):
+                path = CROSS_DIR / seed.removeprefix("cross:")
+            else:
+                path = getattr(self.fx, seed) or self.fx.ext_2_14  # ext_i686 needs -m32
             data = path.read_bytes()
             self._cache[seed] = (path.name, data, elf_fields(data))
         return self._cache[seed]
@@ -171,3 +186,53 @@ def test_mutations_are_deterministic_and_bounded() -> None:
     assert len(once) == 100
     assert once[3] == data[3] ^ 1
     assert once[50:66] == once[0:16]
+
+
+# -- version_key: ordered like numbers, without int() (issue 9) ---------------
+
+_numbers = st.lists(st.integers(0, 10**40), min_size=1, max_size=5)
+_zeros = st.integers(0, 3)
+
+
+def _text(parts: list[int], pad: int = 0) -> str:
+    return "GLIBC_" + ".".join("0" * pad + str(n) for n in parts)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(a=_numbers, b=_numbers, pad_a=_zeros, pad_b=_zeros)
+def test_version_key_orders_digit_runs_as_numbers(a: list[int], b: list[int], pad_a: int, pad_b: int) -> None:
+    """GLIBC_2.2.5 < GLIBC_2.10, and leading zeros do not count: as int() would say."""
+    ka, kb = version_key(_text(a, pad_a)), version_key(_text(b, pad_b))
+    assert (ka < kb, ka == kb, ka > kb) == (a < b, a == b, a > b)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(number=st.integers(0, 10**40), word=st.text(st.characters(blacklist_characters="._"), min_size=1))
+def test_version_key_puts_numbers_before_names(number: int, word: str) -> None:
+    """A non-numeric piece (GLIBC_PRIVATE, CXXABI_TM_1) sorts after any number."""
+    if word.isascii() and word.isdigit():
+        return
+    assert version_key(f"GLIBC_{number}") < version_key(f"GLIBC_{word}")
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(text=st.text())
+def test_version_key_takes_any_text(text: str) -> None:
+    key = version_key(text)
+    assert key == version_key(text)
+    sorted([key, version_key("GLIBC_2.17"), version_key("GLIBC_PRIVATE")])
+
+
+def test_version_key_survives_5000_digits() -> None:
+    """int() of 5000 digits raises in CPython >= 3.11; the key never calls it."""
+    huge = "GLIBC_2." + "9" * 5000
+    assert version_key("GLIBC_2.10") < version_key(huge) < version_key("GLIBC_3.0")
+    assert version_key("GLIBC_2." + "0" * 5000 + "5") == version_key("GLIBC_2.5")
+    # Where ints give way to length-prefixed text: 18 nines < 1 and 18 zeros.
+    assert version_key("GLIBC_2." + "9" * 18) < version_key("GLIBC_2.1" + "0" * 18)
+    assert sorted(["GLIBC_2.10", "GLIBC_2.2.5", "GLIBC_PRIVATE", huge], key=version_key) == [
+        "GLIBC_2.2.5",
+        "GLIBC_2.10",
+        huge,
+        "GLIBC_PRIVATE",
+    ]

@@ -208,3 +208,15 @@ def test_needed_path_with_a_slash_is_never_shipped(wheel: Callable[..., Path], t
     path = wheel({"ext.so": ext, "libs/libplain.so": plain})
     result = audit(path, "manylinux2014")
     assert [v.subject for f in result.verdicts[0].files for v in f.violations] == ["libs/libplain.so"]
+
+
+def test_musl_extension_suffix_decides_the_family(wheel: Callable[..., Path], tmp_path: Path) -> None:
+    """No interpreter, no libc needed: the ``-linux-musl`` suffix alone makes it a musl build (#9)."""
+    so = _gcc(tmp_path / "ext_nolibc.cpython-311-x86_64-linux-musl.so", "void *PyInit_ext_nolibc(void) { return 0; }\n")
+    local = wheel({f"pkg/{so.name}": so}, tags="cp311-cp311-linux_x86_64")
+    oracle = auditwheel_show(local)
+    assert str(oracle["overall_tag"]).startswith("musllinux_1_")
+    assert audit(local).best == "musllinux_1_1_x86_64"  # host-independent: the oldest musl policy fits
+    tagged = audit(wheel({f"pkg/{so.name}": so}, name="lie", tags="cp311-cp311-manylinux2014_x86_64"))
+    [libc] = [v for f in tagged.verdicts[0].files for v in f.violations if v.check.value == "libc"]
+    assert (libc.subject, libc.expected) == ("musl", "glibc")

@@ -1,0 +1,4 @@
+/* A tiny executable, for PT_INTERP (see build.sh). */
+#include <stdio.h>
+
+int main(void) { return puts("crossmod") < 0; }
