@@ -20,13 +20,16 @@ from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
-from ._render import audit_document, render_audit, render_markdown
+from ._render import audit_document, render_audit, render_baseline, render_markdown
 from ._wheel import LIMIT_OPTIONS, LimitOption, Limits
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ._baseline import Entry
     from ._model import Audit
+    from ._policy import PolicySet
+    from ._render import BaselineJSON, DocumentJSON
 
 __all__ = ["entrypoint", "main", "main_parser"]
 
@@ -42,6 +45,9 @@ class _Args(argparse.Namespace):
     verbose: bool
     cache_dir: Path | None
     no_cache: bool
+    baseline: str | None
+    update_baseline: bool
+    size_ratio: float | None
 
 
 def _version() -> str:
@@ -67,6 +73,15 @@ def _parser(option: LimitOption) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(str(e)) from None
 
     return parse
+
+
+def _ratio(text: str) -> float:
+    from ._baseline import parse_size_ratio  # noqa: PLC0415 - only when the option is given
+
+    try:
+        return parse_size_ratio(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -114,6 +129,26 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         limits.add_argument(
             option.flag, dest=option.field, type=_parser(option), metavar=option.kind.upper(), help=option.help
         )
+    ratchet = parser.add_argument_group(
+        "ratchet", "fail when a wheel needs more than its baseline (README: Ratcheting)"
+    )
+    ratchet.add_argument(
+        "--baseline",
+        metavar="FILE|DIR|WHEEL",
+        help="compare each wheel with its family's entry in this baseline file, or with these wheels "
+        "of an earlier release (a wheel, glob or directory of wheels)",
+    )
+    ratchet.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="write or refresh the --baseline FILE with the wheels audited (atomically) and say what changed",
+    )
+    ratchet.add_argument(
+        "--size-ratio",
+        type=_ratio,
+        metavar="R",
+        help="a wheel larger than R times its baseline size is a regression (default 1.5; 0 turns it off)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
@@ -129,6 +164,8 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     args = main_parser(prog).parse_args(cli_args, namespace=_Args())
     if args.json and args.format not in (None, "json"):
         _error(f"--json and --format={args.format} contradict each other: give one")
+    if args.baseline is None and (args.update_baseline or args.size_ratio is not None):
+        _error("--update-baseline and --size-ratio need --baseline FILE")
     output = "json" if args.json else (args.format or "text")
     try:
         policies = load_policies(args.policy_files)
@@ -141,6 +178,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
     bounds = {option.field: getattr(args, option.field, None) for option in LIMIT_OPTIONS}
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
+    baseline = _baseline_entries(args, policies, store, limits) if args.baseline is not None else None
     audits: list[Audit] = []
     errors: list[str] = []
     for path in inputs:
@@ -156,7 +194,23 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             print(f"pytest-manylinux: error: {message}", file=sys.stderr)
             continue
         audits.append(result)
-    doc = audit_document(audits, tool=f"pytest-manylinux {_version()}", policy_data=policies.source, errors=errors)
+    baselines = _ratchet(args, audits, *baseline) if baseline is not None else {}
+    doc = audit_document(
+        audits,
+        tool=f"pytest-manylinux {_version()}",
+        policy_data=policies.source,
+        errors=errors,
+        baselines=baselines,
+    )
+    _print(output, doc, audits, baselines, verbose=args.verbose)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_OK if doc["passed"] else EXIT_FAIL
+
+
+def _print(
+    output: str, doc: DocumentJSON, audits: list[Audit], baselines: dict[str, BaselineJSON], *, verbose: bool
+) -> None:
     try:
         if output == "json":
             print(json.dumps(doc, indent=2))
@@ -164,14 +218,73 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             print(render_markdown(doc), end="")
         else:
             for result in audits:
-                print(render_audit(result, verbose=args.verbose, release=True))
+                print(render_audit(result, verbose=verbose, release=True))
+                if result.facts.path in baselines:
+                    print(render_baseline(baselines[result.facts.path]))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (``| head``) has seen enough; the verdict still decides the exit code.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    if errors:
-        return EXIT_ERROR
-    return EXIT_OK if doc["passed"] else EXIT_FAIL
+
+
+def _wheel_size(path: str) -> int | None:
+    """A wheel's file size, for the size ratchet; None for trees and bare ELF files."""
+    try:
+        return Path(path).stat().st_size if path.endswith(".whl") else None
+    except OSError:
+        return None
+
+
+def _baseline_entries(
+    args: _Args, policies: PolicySet, store: DirCache | None, limits: Limits
+) -> tuple[dict[str, Entry], str]:
+    """The baseline's entries and how to name it: a file, or the wheels of an earlier release.
+
+    Read before any wheel is audited, so a missing or broken baseline fails fast.
+    """
+    from ._baseline import entry_of, newest, read_baseline  # noqa: PLC0415
+
+    spec = str(args.baseline)
+    path = Path(spec).expanduser()
+    wheels = path.is_dir() or spec.endswith(".whl") or any(c in spec for c in "*?[")
+    if wheels and args.update_baseline:
+        _error(f"--update-baseline writes a baseline file; {spec!r} names wheels (give a .json path)")
+    if not wheels and not args.update_baseline and not path.is_file():
+        _error(f"--baseline {spec!r}: no such file (record one with --update-baseline)")
+    try:
+        if not wheels:
+            return (read_baseline(path) if path.exists() else {}), str(path)
+        found = expand_wheels([(spec, Path.cwd(), "--baseline")])
+        audits = [(w, audit(w, policies=policies, store=store, limits=limits)) for w in found]
+    except (ManylinuxError, NoWheelError) as e:
+        _error(str(e))
+    return newest(entry_of(a, _wheel_size(str(w))) for w, a in audits), spec
+
+
+def _ratchet(args: _Args, audits: list[Audit], entries: dict[str, Entry], source: str) -> dict[str, BaselineJSON]:
+    """Compare each audit with its baseline entry; with --update-baseline, write the file and say what changed."""
+    from ._baseline import DEFAULT_SIZE_RATIO, compare, comparison_json, entry_of, merge, write_baseline  # noqa: PLC0415
+
+    ratio = DEFAULT_SIZE_RATIO if args.size_ratio is None else args.size_ratio
+    out: dict[str, BaselineJSON] = {}
+    current = []
+    for result in audits:
+        entry = entry_of(result, _wheel_size(result.facts.path))
+        current.append(entry)
+        comparison = compare(entries.get(entry.key), entry, size_ratio=ratio or None)
+        out[result.facts.path] = comparison_json(comparison, result.facts.path, source, updated=args.update_baseline)
+    if args.update_baseline:
+        merged = merge(entries, current)
+        added = sum(e.key not in entries for e in current)
+        changed = sum(e.key in entries and entries[e.key] != e for e in current)
+        try:
+            wrote = write_baseline(Path(source), merged)
+        except ManylinuxError as e:
+            _error(str(e))
+        state = "wrote" if wrote else "unchanged"
+        counts = f"{added} added, {changed} changed, {len(merged) - added - changed} kept"
+        print(f"pytest-manylinux: baseline {source}: {state} ({counts})", file=sys.stderr)
+    return out
 
 
 def entrypoint() -> NoReturn:

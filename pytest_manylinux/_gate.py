@@ -10,6 +10,7 @@ all allowlisted is an xfail whose reason is the allowlist's.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,16 +23,27 @@ from ._session import session_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from ._model import Audit, Check
-    from ._render import ResultJSON, WheelInfoJSON
+    from ._render import BaselineJSON, ResultJSON, WheelInfoJSON
     from ._session import Session
 
-__all__ = ["AUDIT_ITEM", "CheckFailedError", "GateItem", "WheelFile", "enable", "gate_result"]
+__all__ = [
+    "AUDIT_ITEM",
+    "BASELINE_ITEM",
+    "BaselineItem",
+    "CheckFailedError",
+    "GateItem",
+    "WheelFile",
+    "enable",
+    "gate_result",
+    "ratchet",
+]
 
 #: Name of the item standing in for a wheel that could not be read or judged.
 AUDIT_ITEM = "audit"
+#: Name of the item comparing a wheel with its baseline entry (``--manylinux-baseline``).
+BASELINE_ITEM = "baseline"
 
 
 def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
@@ -105,6 +117,8 @@ class WheelFile(pytest.File):
             yield GateItem.from_parent(self, name=definition.id, audit=audit, check=definition.check, elf=None)
         for elf in audit.facts.elves:
             yield ElfNode.from_parent(self, name=elf.path, audit=audit)
+        if session.settings.baseline is not None:
+            yield BaselineItem.from_parent(self, name=BASELINE_ITEM, audit=audit)
 
 
 class ElfNode(pytest.Collector):
@@ -187,6 +201,88 @@ def _in_target(audit: Audit, target: str, violation: object) -> bool:
         for verdict in audit.verdicts
         if verdict.policy == target
     )
+
+
+class BaselineItem(_Item):
+    """The wheel against its family's baseline entry: fails, with the diff, when it needs more.
+
+    With ``--manylinux-update-baseline`` it passes and sends the new entry on
+    its report; the controller writes the file once (also under pytest-xdist).
+    """
+
+    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+        super().__init__(**kwargs)
+        self.audit = audit
+        self.user_properties.append(("manylinux_check", BASELINE_ITEM))
+
+    def runtest(self) -> None:
+        from ._render import baseline_headline, baseline_result, render_baseline, wheel_info  # noqa: PLC0415
+
+        session = session_of(self.config)
+        spec = session.settings.baseline
+        if spec is None:  # pragma: no cover - collected only with a baseline
+            return
+        try:
+            comparison, entry = ratchet(self.config, self.audit, spec.base / Path(spec.text).expanduser(), spec.text)
+        except ManylinuxError as e:
+            self.stash[_RESULT] = {"error": str(e), "wheel": str(self.path)}
+            raise CheckFailedError(str(e)) from None
+        info: dict[str, Any] = {**wheel_info(self.audit), "baseline": comparison, "baseline_entry": entry}
+        result = baseline_result(comparison)
+        self.stash[_RESULT] = {"results": [result], "info": info, "how": session.how(self.path)}
+        if result["outcome"] == "failed":
+            raise CheckFailedError(f"{baseline_headline(comparison)}\n{render_baseline(comparison)}")
+
+
+#: Baselines read in this process, by resolved path: a file once, an earlier release's wheels once.
+_BASELINES = pytest.StashKey[dict[Path, dict[str, Any]]]()
+
+
+def _names_wheels(path: Path) -> bool:
+    """Whether a baseline path is an earlier release's wheels (a directory, a wheel, a glob), not a file."""
+    text = str(path)
+    return path.is_dir() or text.endswith(".whl") or any(c in text for c in "*?[")
+
+
+def _entries(config: pytest.Config, path: Path) -> dict[str, Any]:
+    """The entries of a baseline file (none yet when it is being recorded), or of an earlier release's wheels."""
+    from ._baseline import BaselineError, entry_of, newest, read_baseline  # noqa: PLC0415
+
+    cache = config.stash.setdefault(_BASELINES, {})
+    key = path.resolve()
+    if key not in cache:
+        session = session_of(config)
+        if _names_wheels(path):
+            wheels = expand_wheels([(str(path), path.parent, "baseline")])
+            audits = [(w, session.judge(w.resolve(), None, session.allowances())) for w in wheels]
+            cache[key] = newest(entry_of(a, w.stat().st_size) for w, a in audits)
+        elif path.is_file():
+            cache[key] = read_baseline(path)
+        elif session.settings.update_baseline:
+            cache[key] = {}
+        else:
+            raise BaselineError(f"{path}: no such baseline file (record one with --manylinux-update-baseline)")
+    return cache[key]
+
+
+def ratchet(config: pytest.Config, audit: Audit, path: Path, name: str) -> tuple[BaselineJSON, dict[str, Any] | None]:
+    """Compare an audited wheel with the baseline at ``path``: the comparison, and the entry to record when updating.
+
+    Shared by the gate's ``::baseline`` items and the markers' ``baseline=``. An
+    earlier release's wheels are never "updated": only a file is recorded.
+    """
+    from ._baseline import DEFAULT_SIZE_RATIO, compare, comparison_json, entry_json, entry_of  # noqa: PLC0415
+
+    settings = session_of(config).settings
+    entries = _entries(config, path)
+    wheel = Path(audit.facts.path)
+    size = wheel.stat().st_size if wheel.suffix == ".whl" and wheel.is_file() else None
+    current = entry_of(audit, size)
+    ratio = DEFAULT_SIZE_RATIO if settings.baseline_size_ratio is None else settings.baseline_size_ratio
+    update = settings.update_baseline and not _names_wheels(path)
+    comparison = compare(entries.get(current.key), current, size_ratio=ratio or None)
+    record = {"file": str(path.resolve()), "key": current.key, "entry": entry_json(current)} if update else None
+    return comparison_json(comparison, audit.facts.path, name, updated=update), record
 
 
 class ErrorItem(_Item):

@@ -36,7 +36,7 @@ __all__ = [
 
 GENERIC = "manylinux"
 _MAX_SHOWN = 5  # misuses named in the one usage error
-_KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=()"
+_KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=(), baseline=None"
 
 
 def marker_lines(names: Iterable[str]) -> list[str]:
@@ -57,6 +57,7 @@ def _signature(
     wheel: str | os.PathLike[str] | None = None,
     allow_libraries: Mapping[str, str] | Iterable[str] = (),
     allow_symbols: Mapping[str, str] | Iterable[str] = (),
+    baseline: str | os.PathLike[str] | None = None,
 ) -> None:
     """The markers' call signature; binding to it validates marker arguments."""
 
@@ -73,6 +74,7 @@ class MarkerRequest:
     wheel: str | None = None
     allow_libraries: Mapping[str, str] = field(default_factory=dict)
     allow_symbols: Mapping[str, str] = field(default_factory=dict)
+    baseline: str | None = None  # a baseline file or an earlier release's wheels, relative to the rootdir
 
 
 def _policy_names(config: pytest.Config) -> frozenset[str]:
@@ -101,6 +103,9 @@ def requests_of(node: pytest.Item | pytest.Function) -> list[MarkerRequest]:
         if not isinstance(values["policy"], str):
             raise pytest.UsageError(f"{where}: the policy must be a string, not {values['policy']!r}")
         wheel = values.get("wheel")
+        baseline = values.get("baseline")
+        if baseline is not None and not isinstance(baseline, (str, os.PathLike)):
+            raise pytest.UsageError(f"{where}: baseline must be a path, not {baseline!r}")
         out.append(
             MarkerRequest(
                 name=marker.name,
@@ -108,6 +113,7 @@ def requests_of(node: pytest.Item | pytest.Function) -> list[MarkerRequest]:
                 wheel=os.fspath(wheel) if wheel is not None else None,
                 allow_libraries=_as_mapping(values.get("allow_libraries", ()), f"{where}: allow_libraries"),
                 allow_symbols=_as_mapping(values.get("allow_symbols", ()), f"{where}: allow_symbols"),
+                baseline=os.fspath(baseline) if baseline is not None else None,
             )
         )
     return out
@@ -220,9 +226,12 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
             path = Path(req.wheel) if req.wheel else wheel_for(request)
             audit = session.judge(path, req.policy, session.allowances(req.allow_libraries, req.allow_symbols))
             results.extend(audit_results(audit, release=False))
-            infos.append(wheel_info(audit))
+            info: dict[str, Any] = {**wheel_info(audit)}
             if not audit.passed:
                 failures.append(f"{audit_headline(audit)}\n{render_audit(audit)}")
+            if req.baseline is not None:
+                failures.extend(_ratchet(item.config, audit, req.baseline, results, info))
+            infos.append(info)
     except ManylinuxError as e:
         problem = str(e)
     if problem is not None:
@@ -230,6 +239,18 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     item.stash[FAILURES] = failures
     item.stash[RESULTS] = results
     item.stash[INFOS] = infos
+
+
+def _ratchet(config: pytest.Config, audit: Audit, baseline: str, results: list[Any], info: dict[str, Any]) -> list[str]:
+    """A marker's ``baseline=``: compare, add the result and the comparison for the reports, return any failure."""
+    from ._gate import ratchet  # noqa: PLC0415
+    from ._render import baseline_headline, baseline_result, render_baseline  # noqa: PLC0415
+
+    comparison, entry = ratchet(config, audit, config.rootpath / Path(baseline).expanduser(), baseline)
+    result = baseline_result(comparison)
+    results.append(result)
+    info["baseline"], info["baseline_entry"] = comparison, entry
+    return [f"{baseline_headline(comparison)}\n{render_baseline(comparison)}"] if result["outcome"] == "failed" else []
 
 
 def wheel_for(request: pytest.FixtureRequest) -> Path:

@@ -24,23 +24,30 @@ from ._model import Audit, Check, FileVerdict, Violation, WheelVerdict
 from ._policy import version_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
+    "BASELINE_CHECK",
+    "BASELINE_TARGET",
     "DECLARED",
     "JSON_SCHEMA",
     "JSON_SCHEMA_VERSION",
+    "BaselineJSON",
+    "ChangeJSON",
     "DocumentJSON",
     "ResultJSON",
     "WheelInfoJSON",
     "WheelJSON",
     "audit_document",
     "audit_results",
+    "baseline_headline",
+    "baseline_result",
     "check_result",
     "document",
     "headline",
     "markdown_cell",
     "render_audit",
+    "render_baseline",
     "render_check",
     "render_file",
     "render_gate_item",
@@ -334,7 +341,35 @@ class WheelInfoJSON(TypedDict):
     notes: list[str]
 
 
-class WheelJSON(WheelInfoJSON):
+class ChangeJSON(TypedDict):
+    """One difference between a wheel and its baseline entry."""
+
+    kind: Literal["regression", "improvement", "change"]
+    subject: str
+    before: str | None
+    after: str | None
+    detail: list[str]
+    detail_more: int
+
+
+class BaselineJSON(TypedDict):
+    """A wheel compared with its family's baseline entry (``--manylinux-baseline``, ``--baseline``)."""
+
+    baseline: str
+    key: str
+    wheel: str
+    recorded_from: str | None
+    status: Literal["unchanged", "changed", "improved", "regressed", "new"]
+    updated: bool
+    changes: list[ChangeJSON]
+    changes_more: int
+
+
+class _BaselineKey(TypedDict, total=False):
+    baseline: BaselineJSON
+
+
+class WheelJSON(WheelInfoJSON, _BaselineKey):
     passed: bool
     targets: list[TargetJSON]
 
@@ -442,23 +477,27 @@ def wheel_info(audit: Audit) -> WheelInfoJSON:
     }
 
 
-def wheel_json(info: WheelInfoJSON, results: Sequence[ResultJSON]) -> WheelJSON:
+def wheel_json(info: WheelInfoJSON, results: Sequence[ResultJSON], baseline: BaselineJSON | None = None) -> WheelJSON:
     """One wheel's entry: its info plus the results of the checks that ran, per target.
 
     The gate under ``-k`` runs some checks; the CLI runs all. The wheel passes
-    when every result that ran does.
+    when every result that ran does. ``baseline`` is its comparison with the
+    baseline, when one was given.
     """
     by_target: dict[str, list[ResultJSON]] = {}
     for result in sorted(results, key=lambda r: (r["target"], r["file"] or "", r["check"])):
         by_target.setdefault(result["target"], []).append(result)
-    return {
-        **info,
-        "passed": all(r["outcome"] != "failed" for r in results),
-        "targets": [
+    out = WheelJSON(
+        **info,  # type: ignore[typeddict-item]  # "baseline" is optional and set below
+        passed=all(r["outcome"] != "failed" for r in results),
+        targets=[
             {"policy": target, "passed": all(r["outcome"] != "failed" for r in rs), "results": rs}
             for target, rs in sorted(by_target.items(), key=lambda item: _natural(item[0]))
         ],
-    }
+    )
+    if baseline is not None:
+        out["baseline"] = baseline
+    return out
 
 
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -496,10 +535,144 @@ def document(
     }
 
 
-def audit_document(audits: Sequence[Audit], *, tool: str, policy_data: str, errors: Sequence[str] = ()) -> DocumentJSON:
-    """The document for audits run in full (the CLI, the Python API): every check of every target."""
-    wheels = [wheel_json(wheel_info(a), audit_results(a)) for a in audits]
+def audit_document(
+    audits: Sequence[Audit],
+    *,
+    tool: str,
+    policy_data: str,
+    errors: Sequence[str] = (),
+    baselines: Mapping[str, BaselineJSON] | None = None,
+) -> DocumentJSON:
+    """The document for audits run in full (the CLI, the Python API): every check of every target.
+
+    ``baselines`` maps a wheel's path to its comparison with the baseline: it
+    adds the ``baseline`` target's result and the wheel's ``baseline`` key.
+    """
+    wheels = []
+    for a in audits:
+        comparison = (baselines or {}).get(a.facts.path)
+        extra = [baseline_result(comparison)] if comparison is not None else []
+        wheels.append(wheel_json(wheel_info(a), [*audit_results(a), *extra], comparison))
     return document(wheels, tool=tool, policy_data=policy_data, errors=errors)
+
+
+# -- the baseline: text and result records -------------------------------------------------------
+
+#: The target and check names of the baseline comparison in results, summaries and Markdown.
+BASELINE_TARGET = "baseline"
+BASELINE_CHECK = "ratchet"
+BASELINE_FIX = (
+    "if the new need is intended, re-record with --manylinux-update-baseline (CLI: --update-baseline) and "
+    "commit the file; if not, build as the baseline release was built (image, compiler, dependencies, tags)"
+)
+
+
+def _side(subject: str, value: str) -> str:
+    """``GLIBC_2.17`` for a version, ``library libssl.so.3``, ``most compatible tag manylinux_2_28_x86_64``."""
+    if value.startswith(subject) or subject.endswith(value):
+        return value if value.startswith(subject) else subject
+    return f"{subject} {value}"
+
+
+def _change_text(c: ChangeJSON) -> str:
+    """One line for an improvement or a neutral change."""
+    if c["before"] is not None and c["after"] is not None:
+        text = f"{_side(c['subject'], c['before'])} -> {c['after']}"
+    elif c["before"] is not None:
+        text = f"{_side(c['subject'], c['before'])} gone"
+    else:
+        text = f"{_side(c['subject'], c['after'] or '')} added"
+    detail = f" ({_symbols(c['detail'])})" if c["detail"] and c["kind"] != "regression" else ""
+    return _t(text) + detail
+
+
+def _detail(c: ChangeJSON) -> str:
+    shown = _symbols(c["detail"])
+    return f"{shown}, {_more(len(c['detail']) + c['detail_more'], len(c['detail']))}" if c["detail_more"] else shown
+
+
+def _regression_subject(c: ChangeJSON, *, before: bool = True) -> str:
+    """``GLIBC_2.17 -> GLIBC_2.28``, ``library libssl.so.3``, ``declared tag manylinux2014_x86_64 dropped``."""
+    if c["after"] is None:
+        return f"{_side(c['subject'], c['before'] or '')} dropped"
+    if before and c["before"] is not None:
+        return f"{_side(c['subject'], c['before'])} -> {c['after']}"
+    return _side(c["subject"], c["after"])
+
+
+def render_baseline(comparison: BaselineJSON) -> str:
+    """A wheel against its baseline entry: ``-`` what the baseline needed, ``+`` what this build needs more."""
+    wheel = _t(comparison["wheel"])
+    if comparison["recorded_from"] is None:
+        verb = "recorded" if comparison["updated"] else "not in the baseline (a new family): nothing to compare"
+        return f"{wheel}  vs  baseline {_t(comparison['baseline'])}\n  {_t(comparison['key'])}: {verb}"
+    head = f"{wheel}  vs  baseline {_t(comparison['key'])} (recorded from {_t(comparison['recorded_from'])})"
+    lines = [head]
+    changes = comparison["changes"]
+    regressions = [c for c in changes if c["kind"] == "regression"]
+    if regressions:
+        lines.append("  needs more than the baseline" + (" (re-recorded)" if comparison["updated"] else ""))
+    for c in regressions[:MAX_LINES]:
+        if c["before"] is not None and c["after"] is not None:
+            lines.append(f"  - {_t(_side(c['subject'], c['before']))}")
+        subject = _t(_regression_subject(c, before=False))
+        lines.append(f"  + {subject:<{_SUBJECT_WIDTH}} {_detail(c)}".rstrip())
+    if len(regressions) > MAX_LINES:
+        lines.append(f"  {_more(len(regressions), MAX_LINES)}")
+    for kind, word in (("improvement", "improved"), ("change", "changed")):
+        mine = [c for c in changes if c["kind"] == kind]
+        lines.extend(f"  {word}: {_change_text(c)}" for c in mine[:MAX_LINES])
+        if len(mine) > MAX_LINES:
+            lines.append(f"  {_more(len(mine), MAX_LINES)}")
+    if comparison["changes_more"]:
+        lines.append(f"  ... and {comparison['changes_more']} more changes")
+    if not changes:
+        lines.append("  no difference")
+    if regressions and not comparison["updated"]:
+        lines.append(f"  fix: {BASELINE_FIX}")
+    return "\n".join(lines)
+
+
+def baseline_headline(comparison: BaselineJSON) -> str:
+    """One line for pytest's short summary: ``baseline: GLIBC_2.17 (memcpy@GLIBC_2.17 in pkg/_x.so), ...``."""
+    regressions = [c for c in comparison["changes"] if c["kind"] == "regression"]
+    parts = []
+    for c in regressions[:MAX_SUMMARY_PROBLEMS]:
+        names = f" ({_symbols(c['detail'][:2])}{', ...' if len(c['detail']) > 2 else ''})" if c["detail"] else ""  # noqa: PLR2004
+        parts.append(f"{_t(_regression_subject(c))}{names}")
+    if len(regressions) > MAX_SUMMARY_PROBLEMS:
+        parts.append(_more(len(regressions), MAX_SUMMARY_PROBLEMS))
+    return f"{BASELINE_TARGET}: {', '.join(parts) or comparison['status']}"
+
+
+def baseline_result(comparison: BaselineJSON) -> ResultJSON:
+    """The comparison as a result record of target ``baseline``, so summaries, JSON and exit codes count it.
+
+    A re-recorded baseline passes: what grew is the new baseline (the file's diff shows it).
+    """
+    updated = comparison["updated"]
+    regressions = [c for c in comparison["changes"] if c["kind"] == "regression" and not updated]
+    violations: list[ViolationJSON] = [
+        {
+            "check": BASELINE_CHECK,
+            "subject": _regression_subject(c),
+            "expected": None if c["before"] is None or c["after"] is None else _side(c["subject"], c["before"]),
+            "symbols": c["detail"][:MAX_JSON_ITEMS],
+            "symbols_more": c["detail_more"] + max(0, len(c["detail"]) - MAX_JSON_ITEMS),
+            "hint": c["subject"],
+            "allowed_by": None,
+        }
+        for c in regressions[:MAX_JSON_ITEMS]
+    ]
+    return {
+        "wheel": comparison["wheel"],
+        "target": BASELINE_TARGET,
+        "check": BASELINE_CHECK,
+        "file": None,
+        "outcome": "failed" if regressions else "passed",
+        "violations": violations,
+        "violations_more": max(0, len(regressions) - MAX_JSON_ITEMS),
+    }
 
 
 # -- summaries: terminal and Markdown -----------------------------------------------------------
@@ -561,8 +734,26 @@ def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> lis
                 f"      {_t(target['policy'])}: {_target_verdict(target)} ({checks} check{'s' if checks != 1 else ''})"
             )
         lines.extend(f"        {_t(p)}" for p in _problems(wheel))
+        lines.extend(f"      {_t(n)}" for n in _baseline_notes(wheel))
     lines.extend(f"ERROR {_t(e)}" for e in doc["errors"])
     return lines
+
+
+def _baseline_notes(wheel: WheelJSON) -> list[str]:
+    """What the baseline comparison adds to a wheel's summary: a new family, a re-record, improvements."""
+    comparison = wheel.get("baseline")
+    if comparison is None:
+        return []
+    notes = []
+    if comparison["updated"]:
+        notes.append(f"{BASELINE_TARGET}: recorded for {comparison['key']} in {comparison['baseline']}")
+    elif comparison["status"] == "new":
+        notes.append(f"{BASELINE_TARGET}: {comparison['key']} is not in {comparison['baseline']} (a new family)")
+    shown = [c for c in comparison["changes"] if c["kind"] == "improvement"]
+    notes.extend(f"{BASELINE_TARGET}: improved {_change_text(c)}" for c in shown[:MAX_SUMMARY_PROBLEMS])
+    if len(shown) > MAX_SUMMARY_PROBLEMS:
+        notes.append(f"{BASELINE_TARGET}: {_more(len(shown), MAX_SUMMARY_PROBLEMS)} improvements")
+    return notes
 
 
 _MD_SPECIAL = re.compile(r"([\\`*{}\[\]()!|~<>&])")
@@ -589,7 +780,10 @@ def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> st
         for target in wheel["targets"] or [{"policy": "-", "passed": wheel["passed"], "results": []}]:
             verdict = _target_verdict(target)
             result = "❌ fail" if verdict == "FAIL" else ("⚠️ " if verdict != "pass" else "✅ ") + verdict
-            mine = [p for p in problems if p.startswith(f"{target['policy']}: ")] or ["-"]
+            mine = [p for p in problems if p.startswith(f"{target['policy']}: ")]
+            if target["policy"] == BASELINE_TARGET and not mine:
+                mine = _baseline_notes(wheel)
+            mine = mine or ["-"]
             lines.append(
                 f"| {markdown_cell(name)} | {markdown_cell(' '.join(wheel['declared_tags']) or '-')} "
                 f"| {markdown_cell(wheel['overall_tag'] or '(no ELF files)')} | {markdown_cell(target['policy'])} "

@@ -10,17 +10,16 @@ records *and* the exit status, so no report says "pass" while the run fails.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from ._files import write_atomically
 from ._session import Session, session_of
 
 if TYPE_CHECKING:
-    from ._render import DocumentJSON, ResultJSON, WheelInfoJSON
+    from ._render import BaselineJSON, DocumentJSON, ResultJSON, WheelInfoJSON
 
 __all__ = ["Reporter", "attach"]
 
@@ -49,22 +48,6 @@ def _expected(result: ResultJSON) -> ResultJSON:
     return {**result, "outcome": "xfailed"} if result["outcome"] == "failed" else result
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory, mode 0644 less umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # like --junitxml, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class Reporter:
     """Hooks only the controlling process runs (the only process under plain pytest)."""
 
@@ -73,6 +56,9 @@ class Reporter:
         self.document: DocumentJSON | None = None
         self.write_errors: list[str] = []
         self._junit: Any = _UNKNOWN  # the junit-xml plugin, looked up once
+        self.baselines: dict[str, BaselineJSON] = {}
+        self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
+        self.baseline_lines: list[str] = []
 
     @property
     def session(self) -> Session:
@@ -90,8 +76,9 @@ class Reporter:
         if "error" in data:
             collected.errors[str(data["wheel"])] = str(data["error"])
             return
-        for info in data.get("infos") or ([data["info"]] if data.get("info") else []):
-            collected.infos.setdefault(info["wheel"], info)
+        for raw in data.get("infos") or ([data["info"]] if data.get("info") else []):
+            info = self._take_baseline(raw)
+            collected.infos.setdefault(info["wheel"], cast("WheelInfoJSON", info))
         for result in data.get("results", ()):
             key = (result["wheel"], result["target"], result["check"], result["file"] or "")
             known = collected.results.get(key)
@@ -105,6 +92,38 @@ class Reporter:
             if reporter is not None:
                 reporter.ensure_newline()
                 reporter.write_line(self.session.header())
+
+    def _take_baseline(self, info: dict[str, Any]) -> dict[str, Any]:
+        """Keep a baseline comparison and the entry to record, which ride on a wheel's info; return the info."""
+        if "baseline" not in info and "baseline_entry" not in info:
+            return info
+        info = dict(info)
+        comparison, record = info.pop("baseline", None), info.pop("baseline_entry", None)
+        if comparison is not None:
+            self.baselines[info["wheel"]] = comparison
+        if record is not None:
+            self.recorded.setdefault(record["file"], {})[record["key"]] = record["entry"]
+        return info
+
+    def _write_baselines(self) -> None:
+        """Record the entries the ::baseline items and marked tests sent: once, here, also under xdist."""
+        from ._baseline import BaselineError, entry_from_json, merge, read_baseline, write_baseline  # noqa: PLC0415
+
+        for file, entries in sorted(self.recorded.items()):
+            path = Path(file)
+            try:
+                old = read_baseline(path) if path.exists() else {}
+                new = [entry_from_json(key, data) for key, data in sorted(entries.items())]
+                merged = merge(old, new)
+                wrote = write_baseline(path, merged)
+            except (BaselineError, ValueError) as e:
+                self.write_errors.append(f"cannot record the baseline: {e}")
+                continue
+            added = sum(e.key not in old for e in new)
+            changed = sum(e.key in old and old[e.key] != e for e in new)
+            state = "wrote" if wrote else "unchanged"
+            counts = f"{added} added, {changed} changed, {len(merged) - added - changed} kept"
+            self.baseline_lines.append(f"baseline {state}: {path} ({counts})")
 
     def _junit_classname(self, report: pytest.TestReport, classname: str) -> None:
         """Give gate items class names without the dots of file names, for CI test trees.
@@ -136,7 +155,9 @@ class Reporter:
         by_wheel: dict[str, list[ResultJSON]] = {}
         for result in collected.results.values():
             by_wheel.setdefault(result["wheel"], []).append(result)
-        wheels = [wheel_json(collected.infos.get(w) or _bare_info(w), rs) for w, rs in by_wheel.items()]
+        wheels = [
+            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w)) for w, rs in by_wheel.items()
+        ]
         errors = [collected.errors[w] for w in sorted(collected.errors)]
         return document(
             wheels,
@@ -149,6 +170,13 @@ class Reporter:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         settings = self.session.settings
+        if self.recorded:
+            self._write_baselines()
+        elif settings.update_baseline:
+            self.baseline_lines.append(
+                "baseline: --manylinux-update-baseline recorded nothing: no ::baseline item "
+                "(--manylinux-baseline with the gate) and no marker with baseline= ran"
+            )
         wanted = settings.json_path or settings.markdown_path
         collected = self.session.collected
         if not (wanted or collected.results or collected.errors or self.session.gated):
@@ -164,7 +192,7 @@ class Reporter:
                 continue
             try:
                 if mode == "w":
-                    _write_atomically(path, text(self.document))
+                    write_atomically(path, text(self.document))
                 else:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     with path.open("a", encoding="utf-8") as f:
@@ -177,12 +205,14 @@ class Reporter:
             self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.document is None:
+        if self.document is None and not self.baseline_lines:
             return
         from ._render import render_summary  # noqa: PLC0415
 
         terminalreporter.section("manylinux")
-        for line in render_summary(self.document, self.session.collected.hows):
+        for line in render_summary(self.document, self.session.collected.hows) if self.document else ():
+            terminalreporter.line(line)
+        for line in self.baseline_lines:
             terminalreporter.line(line)
         for error in self.write_errors:
             terminalreporter.line(f"ERROR {error}", red=True)

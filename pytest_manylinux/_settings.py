@@ -20,7 +20,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "parse_allowlist"]
+__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "is_wheels", "parse_allowlist"]
 
 POLICY_HELP = (
     "policy to hold wheels to: a name or alias (manylinux2014, manylinux_2_28, musllinux_1_2), "
@@ -35,6 +35,15 @@ BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always
 POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
 JSON_HELP = "write every audited wheel and check as one JSON document to this path"
 MARKDOWN_HELP = "append a Markdown summary table to this path (e.g. $GITHUB_STEP_SUMMARY)"
+BASELINE_HELP = (
+    "compare each gated wheel with its family's entry in this baseline file (JSON), or with the wheels of an "
+    "earlier release (a wheel, glob or directory of wheels); a wheel that needs more fails its ::baseline item"
+)
+UPDATE_BASELINE_HELP = (
+    "write or refresh the --manylinux-baseline FILE (and markers' baseline= files) from the wheels audited, "
+    "and say what changed"
+)
+SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
@@ -50,12 +59,17 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--manylinux-policy-file", action="append", default=[], help=POLICY_FILE_HELP)
     group.addoption("--manylinux-json", metavar="PATH", help=JSON_HELP)
     group.addoption("--manylinux-markdown", metavar="PATH", help=MARKDOWN_HELP)
+    group.addoption("--manylinux-baseline", metavar="FILE|DIR|WHEEL", help=BASELINE_HELP)
+    group.addoption("--manylinux-update-baseline", action="store_true", default=False, help=UPDATE_BASELINE_HELP)
+    group.addoption("--manylinux-baseline-size-ratio", metavar="R", help=SIZE_RATIO_HELP)
     parser.addini("manylinux_policy", POLICY_HELP)
     parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
     parser.addini("manylinux_build", BUILD_HELP, default="auto")
     parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
     parser.addini("manylinux_json", JSON_HELP)
     parser.addini("manylinux_markdown", MARKDOWN_HELP)
+    parser.addini("manylinux_baseline", BASELINE_HELP)
+    parser.addini("manylinux_baseline_size_ratio", SIZE_RATIO_HELP)
     from ._wheel import LIMIT_OPTIONS  # noqa: PLC0415 - one table for the CLI and the plugin
 
     for option in LIMIT_OPTIONS:
@@ -91,6 +105,9 @@ class Settings:
     allow_libraries: Mapping[str, str] = field(default_factory=dict)
     allow_symbols: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, int] = field(default_factory=dict)
+    baseline: WheelSpec | None = None
+    update_baseline: bool = False
+    baseline_size_ratio: float | None = None  # None: the default; 0: no size ratchet
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -131,7 +148,61 @@ class Settings:
             allow_libraries=parse_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
             allow_symbols=parse_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
             limits=_limits(config),
+            baseline=_baseline(config, here, ini_dir, ini),
+            update_baseline=bool(config.getoption("manylinux_update_baseline")),
+            baseline_size_ratio=_size_ratio(config, ini),
         )
+
+
+def is_wheels(spec: WheelSpec) -> bool:
+    """Whether a baseline spec names wheels of an earlier release rather than a baseline file."""
+    path = spec.base / Path(spec.text).expanduser()
+    return path.is_dir() or spec.text.endswith(".whl") or any(c in spec.text for c in "*?[")
+
+
+def _baseline(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -> WheelSpec | None:
+    """The baseline spec; a file must exist unless it is being recorded, and then be writable."""
+    update = bool(config.getoption("manylinux_update_baseline"))
+    value = config.getoption("manylinux_baseline")
+    raw = str(config.getini("manylinux_baseline")).strip()
+    if value:
+        spec = WheelSpec(str(value), here, "--manylinux-baseline")
+    elif raw:
+        spec = WheelSpec(os.path.expandvars(raw), ini_dir, f"manylinux_baseline {ini}")
+    else:
+        return None  # with --manylinux-update-baseline alone, markers' baseline= files are recorded
+    path = spec.base / Path(spec.text).expanduser()
+    if is_wheels(spec):
+        if update:
+            msg = f"--manylinux-update-baseline writes a baseline file; {spec} names wheels (give a .json path)"
+            raise pytest.UsageError(msg)
+        return spec
+    if update:
+        _report_path(config, "manylinux_baseline", here, ini_dir, append=False)  # writable, not a directory
+    elif not path.is_file():
+        raise pytest.UsageError(f"{spec}: no such file (record one with --manylinux-update-baseline)")
+    else:
+        from ._baseline import BaselineError, read_baseline  # noqa: PLC0415 - only when a baseline is configured
+
+        try:
+            read_baseline(path)  # a broken file is a usage error now, not one failure per wheel later
+        except BaselineError as e:
+            raise pytest.UsageError(str(e)) from None
+    return spec
+
+
+def _size_ratio(config: pytest.Config, ini: str) -> float | None:
+    value = config.getoption("manylinux_baseline_size_ratio")
+    source = "--manylinux-baseline-size-ratio" if value else f"manylinux_baseline_size_ratio {ini}"
+    text = str(value or config.getini("manylinux_baseline_size_ratio") or "").strip()
+    if not text:
+        return None
+    from ._baseline import parse_size_ratio  # noqa: PLC0415 - only when a ratio is set
+
+    try:
+        return parse_size_ratio(text)
+    except ValueError as e:
+        raise pytest.UsageError(f"{source}: {e}") from None
 
 
 def _report_path(config: pytest.Config, name: str, here: Path, ini_dir: Path, *, append: bool) -> Path | None:
