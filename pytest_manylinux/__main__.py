@@ -20,7 +20,7 @@ from ._cache import DirCache, default_dir
 from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
-from ._render import audit_document, render_audit, render_baseline, render_markdown
+from ._render import audit_document, render_audit, render_baseline, render_markdown, run_verdict
 from ._wheel import LIMIT_OPTIONS, LimitOption, Limits
 
 if TYPE_CHECKING:
@@ -202,10 +202,10 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         errors=errors,
         baselines=baselines,
     )
+    code = EXIT_ERROR if errors else (EXIT_OK if doc["passed"] else EXIT_FAIL)
+    doc = {**doc, "exit_status": code}  # the document states the exit code it comes with
     _print(output, doc, audits, baselines, verbose=args.verbose)
-    if errors:
-        return EXIT_ERROR
-    return EXIT_OK if doc["passed"] else EXIT_FAIL
+    return code
 
 
 def _print(
@@ -221,6 +221,8 @@ def _print(
                 print(render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
+            if len(audits) + len(doc["errors"]) > 1 or doc["errors"]:
+                print(run_verdict(doc))  # one line for the whole run, matching the exit code
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (``| head``) has seen enough; the verdict still decides the exit code.

@@ -47,15 +47,24 @@ BASELINE_ITEM = "baseline"
 
 
 def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
-    """Wheels named as plain arguments (``dist/a.whl`` or a node ID inside one), resolved as pytest does."""
+    """Wheels named as plain arguments, resolved as pytest resolves them.
+
+    ``dist/a.whl``, a node ID inside one, or a directory holding wheels
+    (``pytest --manylinux-policy=manylinux2014 dist``): given as arguments, the
+    wheels replace the configured test paths, so a project's own conftest
+    (which may import the package under test) is not loaded by the gate.
+    """
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         return []
     here = config.invocation_params.dir
     out = []
     for arg in config.args:
         path = arg.split("::", 1)[0]
+        full = (here / path).resolve()
         if path.endswith(".whl"):
-            out.append((arg, (here / path).resolve()))
+            out.append((arg, full))
+        elif "::" not in arg and full.is_dir():
+            out.extend((arg, wheel.resolve()) for wheel in sorted(full.glob("*.whl")) if wheel.is_file())
     return out
 
 

@@ -72,7 +72,7 @@ def expand_spec(text: str, base: Path, *, trees: bool = False) -> list[Path]:
     if text.startswith("installed:"):
         return [Path(text)]
     path = Path(text).expanduser()
-    full = path if path.is_absolute() else base / path
+    full = Path(os.path.normpath(path if path.is_absolute() else base / path))  # no "x/../y" in reports
     if full.is_dir():
         wheels = sorted(p for p in full.glob("*.whl") if p.is_file())
         return wheels or ([full] if trees else [])

@@ -147,9 +147,11 @@ def validate(items: list[pytest.Item]) -> None:
 
     problems: list[str] = []
     session = session_of(items[0].config) if items else None
+    known = (_policy_names(items[0].config) | {GENERIC}) if items else frozenset()
     for item in items:
         if not isinstance(item, pytest.Function):
             continue  # gate items carry the bare marker for -m selection
+        problems.extend(_near_misses(item, known))
         try:
             for request in requests_of(item):
                 if request.policy != "auto" and session is not None:
@@ -162,6 +164,25 @@ def validate(items: list[pytest.Item]) -> None:
         unique = list(dict.fromkeys(problems))
         more = f" (and {len(unique) - _MAX_SHOWN} more)" if len(unique) > _MAX_SHOWN else ""
         raise pytest.UsageError("; ".join(unique[:_MAX_SHOWN]) + more)
+
+
+def _near_misses(item: pytest.Item, known: frozenset[str]) -> list[str]:
+    """``@pytest.mark.manylinux2041``: a typo that would otherwise pass the test unaudited.
+
+    pytest only warns about unknown marks without ``--strict-markers``; a
+    policy marker that audits nothing is a gate that fails open.
+    """
+    import difflib  # noqa: PLC0415
+
+    out = []
+    for marker in item.iter_markers():
+        name = marker.name
+        if name in known or not name.startswith(("manylinux", "musllinux", "manylinx", "musllinx")):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        out.append(f"{item.nodeid}: @pytest.mark.{name} is not a policy marker{hint}")
+    return out
 
 
 def parametrize(metafunc: pytest.Metafunc) -> None:

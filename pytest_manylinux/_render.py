@@ -53,6 +53,7 @@ __all__ = [
     "render_gate_item",
     "render_markdown",
     "render_summary",
+    "run_verdict",
     "wheel_info",
     "wheel_json",
 ]
@@ -678,18 +679,17 @@ def baseline_result(comparison: BaselineJSON) -> ResultJSON:
 # -- summaries: terminal and Markdown -----------------------------------------------------------
 
 
-def _problems(wheel: WheelJSON) -> list[str]:
+def _target_problems(target: TargetJSON) -> list[str]:
+    """A target's first failing violations, one line each, without the target's name."""
     problems = []
-    for target in wheel["targets"]:
-        for r in target["results"]:
-            if r["outcome"] != "failed":
-                continue
-            for v in r["violations"]:
-                if v["allowed_by"] is not None:
-                    continue
+    for r in target["results"]:
+        if r["outcome"] != "failed":
+            continue
+        for v in r["violations"]:
+            if v["allowed_by"] is None:
                 where = f"{r['file']}: " if r["file"] else ""
                 names = f" ({', '.join(v['symbols'][:MAX_SYMBOLS])})" if v["symbols"] else ""
-                problems.append(f"{target['policy']}: {where}{r['check']} {v['subject']}{names}")
+                problems.append(f"{where}{r['check']} {v['subject']}{names}")
     unique = list(dict.fromkeys(problems))
     if len(unique) > MAX_SUMMARY_PROBLEMS:
         unique = [*unique[:MAX_SUMMARY_PROBLEMS], _more(len(unique), MAX_SUMMARY_PROBLEMS)]
@@ -706,7 +706,7 @@ def _target_verdict(target: TargetJSON) -> str:
     return "pass, with allowed violations" if "allowed" in outcomes else "pass"
 
 
-def _run_verdict(doc: DocumentJSON) -> str:
+def run_verdict(doc: DocumentJSON) -> str:
     failed = sum(not w["passed"] for w in doc["wheels"])
     n = len(doc["wheels"])
     if failed or doc["errors"]:
@@ -721,7 +721,7 @@ def _run_verdict(doc: DocumentJSON) -> str:
 
 def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> list[str]:
     """The terminal summary: the run's verdict, then one block per wheel and target."""
-    lines = [f"{_run_verdict(doc)}"]
+    lines = [f"{run_verdict(doc)}"]
     for wheel in doc["wheels"]:
         how = (hows or {}).get(wheel["wheel"], "")
         flag = f"  [{how}: not the wheel you will upload]" if how.startswith("built") else ""
@@ -733,7 +733,7 @@ def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> lis
             lines.append(
                 f"      {_t(target['policy'])}: {_target_verdict(target)} ({checks} check{'s' if checks != 1 else ''})"
             )
-        lines.extend(f"        {_t(p)}" for p in _problems(wheel))
+            lines.extend(f"        {_t(p)}" for p in _target_problems(target))  # under the target they fail
         lines.extend(f"      {_t(n)}" for n in _baseline_notes(wheel))
     lines.extend(f"ERROR {_t(e)}" for e in doc["errors"])
     return lines
@@ -766,7 +766,7 @@ def markdown_cell(text: str) -> str:
 
 def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> str:
     """A GitHub-flavoured Markdown section for ``$GITHUB_STEP_SUMMARY``: one row per wheel and target."""
-    verdict = _run_verdict(doc)
+    verdict = run_verdict(doc)
     mark = "✅" if doc["passed"] else "❌"
     lines = [
         f"### {title}: {markdown_cell(verdict)} {mark}",
@@ -776,11 +776,10 @@ def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> st
     ]
     for wheel in doc["wheels"]:
         name = wheel["wheel"].replace("\\", "/").rsplit("/", 1)[-1]
-        problems = _problems(wheel)
         for target in wheel["targets"] or [{"policy": "-", "passed": wheel["passed"], "results": []}]:
             verdict = _target_verdict(target)
             result = "❌ fail" if verdict == "FAIL" else ("⚠️ " if verdict != "pass" else "✅ ") + verdict
-            mine = [p for p in problems if p.startswith(f"{target['policy']}: ")]
+            mine = _target_problems(target)
             if target["policy"] == BASELINE_TARGET and not mine:
                 mine = _baseline_notes(wheel)
             mine = mine or ["-"]

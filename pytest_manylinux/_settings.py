@@ -210,6 +210,8 @@ def _report_path(config: pytest.Config, name: str, here: Path, ini_dir: Path, *,
     value = config.getoption(name)
     option = f"--{name.replace('_', '-')}"
     if value:
+        if str(value).endswith(("/", os.sep)):
+            raise pytest.UsageError(f"{option}: {value} names a directory; give a file path")
         path = here / Path(str(value)).expanduser()
     elif raw := str(config.getini(name)).strip():
         option, path = f"{name} in the config file", ini_dir / Path(os.path.expandvars(raw)).expanduser()

@@ -285,7 +285,7 @@ def test_cli_baseline_can_be_the_wheels_of_the_last_release(
     _validate(doc)
     assert main([str(releases["2.0"]), "--no-cache", "--baseline", str(releases["1.0"]), "--format", "markdown"]) == 1
     md = capsys.readouterr().out
-    assert "| baseline | ❌ fail | baseline: ratchet GLIBC_2.14 -&gt; GLIBC_2.17 \\(secure_getenv" in md
+    assert "| baseline | ❌ fail | ratchet GLIBC_2.14 -&gt; GLIBC_2.17 \\(secure_getenv" in md
 
 
 def test_cli_usage_errors_exit_2_with_one_line(
@@ -370,7 +370,7 @@ def test_gate_has_one_baseline_item_per_wheel_that_fails_with_the_diff(
             f"  + library libz.so.1 * needed by {CORE}",
             "*manylinux*",
             "      baseline: FAIL (1 check)",
-            "        baseline: ratchet library libz.so.1 (needed by *)",
+            "        ratchet library libz.so.1 (needed by *)",
         ]
     )
     # The release itself, and the earlier release's wheels as the baseline.

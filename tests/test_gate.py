@@ -514,3 +514,23 @@ def test_xdist_workers_read_each_wheel_once(pytester: pytest.Pytester, good: Pat
                 (pytester.path / ".pytest_cache").rename(pytester.path / "old-cache")  # next round starts cold
     finally:
         del os.environ["READS_LOG"]
+
+
+def test_new_user_trial_findings(pytester: pytest.Pytester, good: Path) -> None:
+    """A directory argument gates its wheels without the project's conftest; a marker typo is an error."""
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "conftest.py").write_text("import not_installed_package\n")
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    dist = pytester.path / "dist"
+    dist.mkdir()
+    shutil.copy(good, dist)
+    gate = pytester.runpytest_subprocess("--manylinux-policy=manylinux2014", "dist")
+    gate.assert_outcomes(passed=gate_items(1))
+    (pytester.path / "tests" / "conftest.py").unlink()
+    pytester.makepyfile(test_typo="import pytest\n\n@pytest.mark.manylinux2041\ndef test_x(): pass\n")
+    typo = pytester.runpytest_subprocess("tests", "test_typo.py")
+    assert typo.ret == pytest.ExitCode.USAGE_ERROR
+    typo.stderr.fnmatch_lines(["*@pytest.mark.manylinux2041 is not a policy marker (did you mean manylinux2014*"])
+    slash = pytester.runpytest("--manylinux-policy=manylinux2014", "dist", "--manylinux-json=nodir/")
+    assert slash.ret == pytest.ExitCode.USAGE_ERROR
+    slash.stderr.fnmatch_lines(["ERROR: --manylinux-json: nodir/ names a directory; give a file path"])
