@@ -56,6 +56,7 @@ class Reporter:
         self.document: DocumentJSON | None = None
         self.write_errors: list[str] = []
         self._junit: Any = _UNKNOWN  # the junit-xml plugin, looked up once
+        self.deselected = 0
         self.baselines: dict[str, BaselineJSON] = {}
         self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
         self.baseline_lines: list[str] = []
@@ -204,6 +205,12 @@ class Reporter:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
             self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Count gate items that ``-k``/``-m`` left out: a verdict then covers only part of the gate."""
+        from ._gate import GateItem  # noqa: PLC0415
+
+        self.deselected += sum(isinstance(item, GateItem) for item in items)
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.document is None and not self.baseline_lines:
             return
@@ -214,6 +221,10 @@ class Reporter:
             terminalreporter.line(line)
         for line in self.baseline_lines:
             terminalreporter.line(line)
+        if self.deselected:
+            terminalreporter.line(
+                f"note: {self.deselected} gate item(s) deselected (-k/-m): the verdict covers only the checks that ran"
+            )
         for error in self.write_errors:
             terminalreporter.line(f"ERROR {error}", red=True)
 
