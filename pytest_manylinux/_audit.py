@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
-from ._checks import NO_ALLOWANCES, Allowances, file_libc
+from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings
 from ._errors import InvalidELFError
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
@@ -220,6 +220,7 @@ def judge(
         verdicts = tuple(declared)
         if not declared and facts.elves:
             notes.append("no platform tag declared: nothing to hold the content to; pass a policy")
+    notes.extend(import_warnings(facts))
     return Audit(
         facts=facts,
         arch=arch,
@@ -232,6 +233,7 @@ def judge(
         declared=tuple(declared),
         strictest=strictest,
         notes=tuple(notes),
+        abi3_minimum=abi3_needed(facts),
         flags=auditwheel_flags(facts, strictest),
     )
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "DirCache", "decode", "default_dir", "digest", "encode"]
 
 #: Bump whenever ElfFacts, WheelFacts or what _elf reads changes.
-FORMAT = 3
+FORMAT = 4
 
 _SCALARS = (
     "elf_class",
@@ -63,6 +63,7 @@ def _encode_elf(elf: ElfFacts) -> dict[str, Any]:
     out["path"] = elf.path
     out["needed"] = list(elf.needed)
     out["warnings"] = list(elf.warnings)
+    out["exports"] = list(elf.exports)
     out["rpath"] = list(elf.rpath)
     out["runpath"] = list(elf.runpath)
     out["needs"] = [[n.library, n.version, n.weak] for n in elf.version_needs]
@@ -75,6 +76,7 @@ def _decode_elf(data: dict[str, Any]) -> ElfFacts:
         path=data["path"],
         needed=tuple(data["needed"]),
         warnings=tuple(data.get("warnings", ())),
+        exports=tuple(data["exports"]),
         rpath=tuple(data["rpath"]),
         runpath=tuple(data["runpath"]),
         version_needs=tuple(VersionNeed(lib, ver, weak) for lib, ver, weak in data["needs"]),
