@@ -278,11 +278,17 @@ def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audi
     return audit(path, policy)
 
 
-def audit_elf(path: str | os.PathLike[str], policy: str | None = None) -> Audit:
-    """Audit one ELF file; without ``policy`` it reports the most compatible tag."""
+def audit_elf(
+    path: str | os.PathLike[str], policy: str | None = None, *, assume_minimum_abi3: tuple[int, int] | None = None
+) -> Audit:
+    """Audit one ELF file; without ``policy`` it reports the most compatible tag.
+
+    ``assume_minimum_abi3`` is the CPython an ``.abi3.so`` is judged against (it has no
+    wheel tags to say), as abi3audit's ``--assume-minimum-abi3``.
+    """
     if not Path(path).is_file():
         raise InvalidELFError(str(path), "no such file")
-    result = audit(path, policy)
+    result = audit(path, policy, allow=Allowances(assume_abi3=assume_minimum_abi3))
     if result.facts.kind != "elf":
         raise InvalidELFError(str(path), "not an ELF file (bad magic)")
     return result

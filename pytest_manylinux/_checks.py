@@ -80,6 +80,10 @@ class Allowances:
 
     libraries: Mapping[str, str] = field(default_factory=dict)
     symbols: Mapping[str, str] = field(default_factory=dict)
+    #: An assumption rather than an allowance: the minimum CPython a bare ``.abi3.so``
+    #: (no wheel tags to read it from) is judged against, like abi3audit's
+    #: ``--assume-minimum-abi3``. Without it only "not in the stable ABI" can fail.
+    assume_abi3: tuple[int, int] | None = None
 
     def library(self, name: str) -> str | None:
         return self.libraries.get(name)
@@ -633,8 +637,10 @@ class ABI3Claim:
     free_threaded: bool  # abi3t only (PEP 803); an abi3.abi3t wheel is held to abi3
 
 
-def abi3_claim(wheel: WheelFacts, elf: ElfFacts | None = None) -> ABI3Claim | None:
-    """The Stable ABI promise of a wheel's tags, or, without tags, of ``elf``'s suffix."""
+def abi3_claim(
+    wheel: WheelFacts, elf: ElfFacts | None = None, assume: tuple[int, int] | None = None
+) -> ABI3Claim | None:
+    """The Stable ABI promise of a wheel's tags, or, without tags, of ``elf``'s suffix (from ``assume``)."""
     if not {"abi3", "abi3t"}.isdisjoint(wheel.abi_tags):
         free = "abi3" not in wheel.abi_tags
         return ABI3Claim(minimum_abi3(wheel.python_tags, wheel.abi_tags), free)
@@ -643,7 +649,7 @@ def abi3_claim(wheel: WheelFacts, elf: ElfFacts | None = None) -> ABI3Claim | No
     ext = extension(elf)
     if ext is None or ext.stable is None:
         return None
-    return ABI3Claim(None, ext.stable == "abi3t")
+    return ABI3Claim(PyVersion(*assume) if assume else None, ext.stable == "abi3t")
 
 
 #: Used as the floor when a bare file names no minimum: no version is too new, and
@@ -659,7 +665,7 @@ def _stable_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     in the audit's notes, not a failure (abi3audit fails it). The minimum is the
     highest ``cpXY`` of the wheel's abi3 tags; abi3t (PEP 803) is judged from 3.15.
     """
-    claim = abi3_claim(ctx.wheel, elf)
+    claim = abi3_claim(ctx.wheel, elf, ctx.allow.assume_abi3)
     if claim is None:
         return
     floor = claim.minimum or _NO_FLOOR

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import pytest
 from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, fetch
 
-from pytest_manylinux import audit_wheel
+from pytest_manylinux import audit_elf, audit_wheel
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._checks import REGISTRY, extension, multiarch
 from pytest_manylinux._model import Audit, Check, ElfFacts, Libc
@@ -315,14 +315,25 @@ def test_not_an_abi3_wheel_has_no_stable_abi_verdict(
 
 
 def test_bare_abi3_file_without_a_minimum_fails_only_what_is_never_stable(compile_ext: Callable[..., Path]) -> None:
-    from pytest_manylinux import audit_elf  # noqa: PLC0415 - the public entry for bare files
-
     bare = compile_ext(UNSTABLE).parent / "unstable.abi3.so"
     shutil.copy(compile_ext(UNSTABLE), bare)
     audit = audit_elf(bare, "manylinux2014")
     assert verdict(audit, "unstable.abi3.so", (Check.STABLE_ABI,)) == [
         ("stable-abi", "PyFunction_GetCode", "not in the stable ABI")
     ]
+
+
+def test_bare_abi3_file_with_an_assumed_minimum(compile_ext: Callable[..., Path]) -> None:
+    """abi3audit's --assume-minimum-abi3, for a file with no wheel tags to read the minimum from."""
+    bare = compile_ext(UNSTABLE).parent / "assumed" / "unstable.abi3.so"
+    bare.parent.mkdir(exist_ok=True)
+    shutil.copy(compile_ext(UNSTABLE), bare)
+    audit = audit_elf(bare, "manylinux2014", assume_minimum_abi3=(3, 8))
+    assert verdict(audit, "unstable.abi3.so", (Check.STABLE_ABI,)) == [
+        ("stable-abi", "PyFunction_GetCode", "not in the stable ABI"),
+        ("stable-abi", "PyUnicode_AsUTF8AndSize", "stable since 3.10; the wheel promises 3.8"),
+    ]
+    assert audit.abi3_minimum == (3, 10)
 
 
 def test_defined_reserved_export_is_a_note_not_a_failure(
