@@ -480,3 +480,37 @@ def verdict_all(audit: Audit, check: Check) -> list[tuple[str, str]]:
 def test_abi3_corpus_is_there() -> None:
     names = {w.filename.split("-")[0] for w in ABI3_CORPUS}
     assert {"cryptography", "psutil", "pyzmq", "PyQt6"} <= names
+
+
+# --- the gate, the markers and the fixture -----------------------------------------------------
+
+
+def test_gate_marker_and_fixture_cover_the_import_checks(
+    pytester: pytest.Pytester, compile_ext: Callable[..., Path], wheel: Callable[..., Path]
+) -> None:
+    house = pytester.path / "house"
+    house.mkdir()
+    shutil.copy(
+        wheel({"bad/unstable.abi3.so": compile_ext(UNSTABLE)}, name="bad", tags=f"cp36-abi3-{MANYLINUX}"), house
+    )
+    shutil.copy(
+        wheel({"good/limited.abi3.so": compile_ext(_limited(10))}, name="good", tags=f"cp310-abi3-{MANYLINUX}"), house
+    )
+    gate = pytester.runpytest("-p", "no:randomly", "--manylinux-policy=manylinux2014", "--manylinux-wheel=house")
+    outcomes = gate.parseoutcomes()
+    assert outcomes["failed"] == 1, gate.stdout.str()
+    gate.stdout.fnmatch_lines(["FAILED house/bad-1.0-*.whl::bad/unstable.abi3.so::stable-abi*"])
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.manylinux2014\ndef test_tag(): pass\n\n"
+        "def test_minimum(manylinux_audit):\n    assert manylinux_audit.abi3_minimum <= (3, 10)\n"
+    )
+    marked = pytester.runpytest("-p", "no:randomly", "--manylinux-wheel=house", "-v")
+    marked.stdout.fnmatch_lines(
+        [
+            "*::test_tag[[]bad-1.0-*.whl] FAILED*",
+            "*::test_tag[[]good-1.0-*.whl] PASSED*",
+            "*::test_minimum[[]bad-1.0-*.whl] PASSED*",  # needs 3.10, promises 3.6: the check fails, not the pin
+            "*::test_minimum[[]good-1.0-*.whl] PASSED*",
+        ],
+        consecutive=False,
+    )
