@@ -514,3 +514,18 @@ def test_gate_marker_and_fixture_cover_the_import_checks(
         ],
         consecutive=False,
     )
+
+
+IMPORT_AND_ABI = (*IMPORT_CHECKS, Check.STABLE_ABI, Check.LIBPYTHON)
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("pinned", CORPUS, ids=[w.filename for w in CORPUS])
+def test_no_pypi_wheel_trips_the_import_checks(pinned: PinnedWheel) -> None:
+    """Every pinned wheel installs and imports for its users: none may fail these checks."""
+    try:
+        whl = fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(e.reason)
+    audit = audit_wheel(whl)
+    assert [(c.value, *found) for c in IMPORT_AND_ABI for found in verdict_all(audit, c)] == []
