@@ -221,7 +221,7 @@ def _print(
                 print(render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
-            if len(audits) + len(doc["errors"]) > 1 or doc["errors"]:
+            if len(audits) + len(doc["errors"]) > 1:
                 print(run_verdict(doc))  # one line for the whole run, matching the exit code
         sys.stdout.flush()
     except BrokenPipeError:

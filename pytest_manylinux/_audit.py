@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
-from ._checks import NO_ALLOWANCES, Allowances, file_libc
+from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings
 from ._errors import InvalidELFError
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
@@ -330,6 +330,7 @@ def judge(
         verdicts = tuple(declared)
         if not declared and facts.elves:
             notes.append("no platform tag declared: nothing to hold the content to; pass a policy")
+    notes.extend(import_warnings(facts))
     return Audit(
         facts=facts,
         arch=arch,
@@ -342,6 +343,7 @@ def judge(
         declared=tuple(declared),
         strictest=strictest,
         notes=tuple(notes),
+        abi3_minimum=abi3_needed(facts),
         flags=auditwheel_flags(facts, strictest),
     )
 
@@ -394,11 +396,17 @@ def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audi
     return audit(path, policy)
 
 
-def audit_elf(path: str | os.PathLike[str], policy: str | None = None) -> Audit:
-    """Audit one ELF file; without ``policy`` it reports the most compatible tag."""
+def audit_elf(
+    path: str | os.PathLike[str], policy: str | None = None, *, assume_minimum_abi3: tuple[int, int] | None = None
+) -> Audit:
+    """Audit one ELF file; without ``policy`` it reports the most compatible tag.
+
+    ``assume_minimum_abi3`` is the CPython an ``.abi3.so`` is judged against (it has no
+    wheel tags to say), as abi3audit's ``--assume-minimum-abi3``.
+    """
     if not Path(path).is_file():
         raise InvalidELFError(str(path), "no such file")
-    result = audit(path, policy)
+    result = audit(path, policy, allow=Allowances(assume_abi3=assume_minimum_abi3))
     if result.facts.kind != "elf":
         raise InvalidELFError(str(path), "not an ELF file (bad magic)")
     return result

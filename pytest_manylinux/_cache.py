@@ -43,7 +43,7 @@ __all__ = ["FORMAT", "MAX_ENTRY_BYTES", "DirCache", "decode", "default_dir", "di
 
 #: Bump when what ``_elf`` reads into the same fields changes meaning; changes
 #: to the fields themselves change :data:`FORMAT` on their own.
-EPOCH = 3  # 3: s390x hash tables, de-duplicated needs, loader checks (#9)
+EPOCH = 4  # 4: exports read for the import checks (#10); 3: s390x hash tables, de-duplicated needs (#9)
 
 #: Entries larger than this are neither written nor read: the biggest real
 #: wheel we know (tensorflow_cpu 2.15, 565 MB of libraries) needs 1.4 MiB, and

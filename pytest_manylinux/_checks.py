@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Libc, Policy, Violation, WheelFacts
 from ._policy import LOADER_SONAMES, expected_interpreters, musl_time64_symbols, version_key
+from ._stable_abi import ABI3T_MINIMUM, PyVersion, abi3t_hazards, judge_imports, minimum_abi3, reserved_exports
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -32,14 +33,22 @@ __all__ = [
     "NO_ALLOWANCES",
     "REGISTRY",
     "WHEEL_CHECKS",
+    "ABI3Claim",
     "Allowances",
     "CheckDef",
+    "Extension",
     "Layout",
     "Resolver",
     "Scope",
+    "abi3_claim",
+    "abi3_needed",
+    "extension",
     "file_libc",
+    "import_warnings",
     "inside",
+    "is_libpython",
     "is_loader",
+    "multiarch",
 ]
 
 
@@ -71,6 +80,10 @@ class Allowances:
 
     libraries: Mapping[str, str] = field(default_factory=dict)
     symbols: Mapping[str, str] = field(default_factory=dict)
+    #: An assumption rather than an allowance: the minimum CPython a bare ``.abi3.so``
+    #: (no wheel tags to read it from) is judged against, like abi3audit's
+    #: ``--assume-minimum-abi3``. Without it only "not in the stable ABI" can fail.
+    assume_abi3: tuple[int, int] | None = None
 
     def library(self, name: str) -> str | None:
         return self.libraries.get(name)
@@ -174,7 +187,7 @@ def _libraries(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     if ctx.policy.is_linux:
         return
     for lib in elf.needed:
-        if is_loader(lib) or lib in ctx.policy.whitelist or ctx.index.shipped(elf, lib):
+        if is_loader(lib) or is_libpython(lib) or lib in ctx.policy.whitelist or ctx.index.shipped(elf, lib):
             continue
         yield Violation(
             Check.LIBRARIES,
@@ -375,6 +388,356 @@ def _rpath(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             yield Violation(Check.RPATH, entry or "(empty)", expected="$ORIGIN/...", hint=hint)
 
 
+# -- import-ability (issue 10): what CPython's importer needs of an extension module ---------------
+
+#: auditwheel's ``LIBPYTHON_RE`` (lddtree.py), widened to ABI flags (``libpython3.13t.so.1.0``)
+#: and the stable-ABI ``libpython3.so``.
+_LIBPYTHON = re.compile(r"libpython\d+(?:\.\d+)?[a-z]*\.so(?:\.\d+)*")
+
+
+def is_libpython(library: str) -> bool:
+    """A DT_NEEDED on the interpreter's own shared library."""
+    return _LIBPYTHON.fullmatch(library) is not None
+
+
+def _libpython(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """PEP 513: extensions must not link libpython; the interpreter that imports them provides it.
+
+    Many CPythons (the manylinux images', Debian's) are linked statically and ship no
+    libpython at all, so the link makes the import fail there; ``auditwheel repair``
+    removes it rather than grafting it. auditwheel counts it as an external library,
+    so it decides the tag as ``libraries`` would.
+    """
+    if ctx.policy.is_linux:
+        return
+    for lib in elf.needed:
+        if is_libpython(lib):
+            yield Violation(
+                Check.LIBPYTHON,
+                lib,
+                hint="links libpython: forbidden (PEP 513), and absent from statically linked CPythons",
+                allowed_by=ctx.allow.library(lib),
+            )
+
+
+#: CPU part of CPython's PLATFORM_TRIPLET (``Misc/platform_triplet.c``) for each wheel arch;
+#: the rest is ``linux-gnu``/``linux-musl`` (``linux-gnueabihf``/``linux-musleabihf`` on armv7l).
+_MULTIARCH_CPU: Mapping[str, str] = {
+    "x86_64": "x86_64",
+    "i686": "i386",
+    "aarch64": "aarch64",
+    "armv7l": "arm",
+    "ppc64le": "powerpc64le",
+    "ppc64": "powerpc64",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
+}
+
+
+def multiarch(arch: str, libc: Libc) -> str | None:
+    """The multiarch part of a CPython extension suffix (PEP 3149) for a wheel arch and libc."""
+    cpu = _MULTIARCH_CPU.get(arch)
+    if cpu is None:
+        return None
+    abi = "gnu" if libc is Libc.GLIBC else "musl"
+    return f"{cpu}-linux-{abi}eabihf" if arch == "armv7l" else f"{cpu}-linux-{abi}"
+
+
+# CPython's extension suffixes on Linux (importlib.machinery.EXTENSION_SUFFIXES, PEP 3149):
+# ``.cpython-3XY<flags>[-<multiarch>].so``, ``.abi3.so`` (PEP 384), ``.abi3t.so`` (PEP 803, 3.15+)
+# and a bare ``.so``. The module name is the file name up to its first dot.
+_SUFFIX = re.compile(
+    r"(?P<stem>[^.]+)(?:"
+    r"\.cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(?:-(?P<multiarch>[a-z0-9_]+-linux-[a-z0-9_]+))?"
+    r"|\.(?P<stable>abi3t?)"
+    r")?\.so"
+)
+_DATA_DIR = re.compile(r"[^/]*\.data/(?:purelib|platlib)/")  # used with .match: anchored, linear
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An ELF file CPython's importer would load as a module, as its file name says."""
+
+    module: str  # the name PyInit_<name> is looked up by
+    suffix: str  # ".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so"
+    version: tuple[int, int] | None = None  # from a version-specific suffix
+    flags: str = ""  # ABI flags of a version-specific suffix: t (free-threaded), d, m
+    multiarch: str | None = None
+    stable: str | None = None  # "abi3" or "abi3t"
+
+
+def _hooks(module: str) -> tuple[str, str, str]:
+    """PEP 489's ``PyInit_<name>`` (``PyInitU_<punycode>`` when not ASCII), PEP 793's twin, Python 2's."""
+    if module.isascii():
+        return f"PyInit_{module}", f"PyModExport_{module}", f"init{module}"
+    puny = module.encode("punycode").decode("ascii").replace("-", "_")
+    return f"PyInitU_{puny}", f"PyModExportU_{puny}", f"init{module}"
+
+
+def extension(elf: ElfFacts) -> Extension | None:
+    """The module ``elf`` is to CPython's importer, or None when no import would load it.
+
+    It must sit where imports look (a package path of identifiers, optionally under a
+    wheel's ``<name>.data/purelib|platlib``) and carry a CPython extension suffix; a
+    bare ``.so`` counts only when it exports its own module hook, since vendored
+    libraries (``libfoo.so``) carry that suffix too.
+    """
+    data = _DATA_DIR.match(elf.path)
+    path = elf.path[data.end() :] if data else elf.path
+    if path.startswith(".."):
+        return None
+    *dirs, name = path.split("/")
+    match = _SUFFIX.fullmatch(name)
+    if match is None or not all(d.isidentifier() for d in dirs) or not match["stem"].isidentifier():
+        return None
+    module = match["stem"]
+    suffix = name[len(module) :]
+    if match["minor"] is not None:
+        version = (int(match["major"]), int(match["minor"]))
+        return Extension(module, suffix, version, match["flags"], match["multiarch"])
+    if match["stable"] is not None:
+        return Extension(module, suffix, stable=match["stable"])
+    if set(_hooks(module)).isdisjoint(elf.exports):
+        return None
+    return Extension(module, suffix)
+
+
+_CP_TAG = re.compile(r"cp(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)")
+
+
+def _cp_versions(tags: Iterable[str]) -> dict[tuple[int, int], set[str]]:
+    """``cp311`` -> {(3, 11): {""}}, ``cp313t`` -> {(3, 13): {"t"}}: versions and their ABI flags."""
+    out: dict[tuple[int, int], set[str]] = {}
+    for tag in tags:
+        if (m := _CP_TAG.fullmatch(tag)) is not None:
+            out.setdefault((int(m["major"]), int(m["minor"])), set()).add(m["flags"])
+    return out
+
+
+def _v(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _extension_suffix(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """The file's suffix must be one every CPython the wheel's tags name imports (PEP 3149, 384, 803).
+
+    CPython 3.X looks only for ``.cpython-3X<flags>-<multiarch>.so``, ``.abi3.so`` (not on
+    free-threaded builds) and ``.abi3t.so`` (3.15 and later) besides a bare ``.so``, so a
+    file with another version, another build's flags, or another arch or C library in its
+    suffix is never found: ``ModuleNotFoundError``. A bare ``.so`` is always accepted.
+    """
+    ext = extension(elf)
+    if ext is None:
+        return
+    wheel = ctx.wheel
+    pythons = _cp_versions(wheel.python_tags)
+    abis = _cp_versions(wheel.abi_tags)
+    promised = minimum_abi3(wheel.python_tags, wheel.abi_tags)
+    if ext.version is not None:
+        wanted = f"{ext.version[0]}.{ext.version[1]}"
+        if promised is not None:
+            yield Violation(
+                Check.EXTENSION_SUFFIX,
+                ext.suffix,
+                expected=".abi3.so",
+                hint=f"only CPython {wanted} imports it; the abi3 tag promises {promised} and later",
+            )
+        elif pythons and ext.version not in pythons:
+            tags = ", ".join(f"cp{v[0]}{v[1]}" for v in sorted(pythons))
+            yield Violation(
+                Check.EXTENSION_SUFFIX,
+                ext.suffix,
+                hint=f"only CPython {wanted} imports it; the wheel is tagged {tags}",
+            )
+        flags = abis.get(ext.version)
+        if flags is not None and ext.flags not in flags:
+            build = "a free-threaded" if "t" in ext.flags else "a GIL-enabled" if "t" in "".join(flags) else "another"
+            yield Violation(
+                Check.EXTENSION_SUFFIX,
+                ext.suffix,
+                hint=f"{build} build's suffix; the ABI tag is "
+                + ", ".join(f"cp{ext.version[0]}{ext.version[1]}{f}" for f in sorted(flags)),
+            )
+        if ext.multiarch is not None:
+            yield from _multiarch(ext, ctx)
+    elif ext.stable == "abi3t":
+        older = sorted(v for v in pythons if v < ABI3T_MINIMUM)
+        if older:
+            yield Violation(
+                Check.EXTENSION_SUFFIX,
+                ext.suffix,
+                hint=f"CPython imports .abi3t.so from {ABI3T_MINIMUM} on (PEP 803); the wheel is tagged "
+                f"cp{older[0][0]}{older[0][1]}",
+            )
+    elif ext.stable == "abi3":
+        free = sorted(f"cp{v[0]}{v[1]}{f}" for v, fl in abis.items() for f in fl if "t" in f)
+        if wheel.abi_tags and set(wheel.abi_tags) == {"abi3t"}:
+            free.append("abi3t")
+        if free:
+            yield Violation(
+                Check.EXTENSION_SUFFIX,
+                ext.suffix,
+                expected=".abi3t.so",
+                hint=f"free-threaded CPython does not import .abi3.so (PEP 803); the wheel is tagged {free[0]}",
+            )
+
+
+def _multiarch(ext: Extension, ctx: Context) -> Iterable[Violation]:
+    policy = ctx.policy
+    libcs = (Libc.GLIBC, Libc.MUSL) if policy.is_linux else (policy.libc,)
+    expected = [m for libc in libcs if (m := multiarch(policy.arch, libc)) is not None]
+    if expected and ext.multiarch not in expected:
+        yield Violation(
+            Check.EXTENSION_SUFFIX,
+            ext.suffix,
+            expected=f"-{expected[0]}",
+            hint=f"a suffix for {ext.multiarch}: a {policy.arch} {policy.libc.value} CPython never looks for it",
+        )
+
+
+def _target_versions(wheel: WheelFacts) -> list[tuple[int, int]]:
+    return sorted(_cp_versions(wheel.python_tags))
+
+
+def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """The module hook the importer calls must be defined and exported (PEP 489, PEP 451).
+
+    CPython 3 calls ``PyInit_<module>`` (``PyInitU_<punycode>`` for non-ASCII names); from
+    3.15 ``PyModExport_<module>`` (PEP 793) is tried first. Python 2 calls ``init<module>``.
+    A hidden or missing hook ends in "dynamic module does not define module export function".
+    """
+    ext = extension(elf)
+    if ext is None:
+        return
+    pyinit, modexport, init2 = _hooks(ext.module)
+    exports = frozenset(elf.exports)
+    versions = _target_versions(ctx.wheel)
+    tags = ctx.wheel.python_tags
+    python2 = any(t.startswith(("cp2", "py2", "pp2")) for t in tags)
+    python3 = not tags or any(not t.startswith(("cp2", "py2", "pp2")) for t in tags)
+    if python2 and init2 not in exports and pyinit not in exports:
+        yield Violation(Check.MODULE_INIT, init2, hint="not exported: Python 2 cannot initialise the module")
+    if not python3 or pyinit in exports or (not tags and init2 in exports):
+        return
+    if modexport in exports:
+        floor = promised if (promised := minimum_abi3(tags, ctx.wheel.abi_tags)) else min(versions, default=None)
+        if floor is not None and floor < ABI3T_MINIMUM:
+            yield Violation(
+                Check.MODULE_INIT,
+                pyinit,
+                hint=f"only {modexport} is exported, which CPython looks up from {ABI3T_MINIMUM} on (PEP 793); "
+                f"the wheel's tags include {_v(floor)}",
+            )
+        return
+    yield Violation(
+        Check.MODULE_INIT,
+        pyinit,
+        expected="defined, global, default visibility, in .dynsym",
+        hint="not exported: import fails with 'dynamic module does not define module export function'",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ABI3Claim:
+    """What an input promises about the Stable ABI: since which CPython, and for which builds."""
+
+    minimum: PyVersion | None  # None: unknown (a bare file): only "not in the stable ABI" can fail
+    free_threaded: bool  # abi3t only (PEP 803); an abi3.abi3t wheel is held to abi3
+
+
+def abi3_claim(
+    wheel: WheelFacts, elf: ElfFacts | None = None, assume: tuple[int, int] | None = None
+) -> ABI3Claim | None:
+    """The Stable ABI promise of a wheel's tags, or, without tags, of ``elf``'s suffix (from ``assume``)."""
+    if not {"abi3", "abi3t"}.isdisjoint(wheel.abi_tags):
+        free = "abi3" not in wheel.abi_tags
+        return ABI3Claim(minimum_abi3(wheel.python_tags, wheel.abi_tags), free)
+    if wheel.abi_tags or elf is None:
+        return None
+    ext = extension(elf)
+    if ext is None or ext.stable is None:
+        return None
+    return ABI3Claim(PyVersion(*assume) if assume else None, ext.stable == "abi3t")
+
+
+#: Used as the floor when a bare file names no minimum: no version is too new, and
+#: only symbols outside the Stable ABI fail.
+_NO_FLOOR = PyVersion(3, 99)
+
+
+def _stable_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
+    """Each ``Py*``/``_Py*`` import of an abi3 input must be Stable ABI from its minimum on (PEP 384, 652).
+
+    Only undefined ``.dynsym`` symbols are bound from the interpreter; what the file
+    defines itself (psutil's ``PyErr_SetFromOSErrnoWithSyscall``) is a hygiene warning
+    in the audit's notes, not a failure (abi3audit fails it). The minimum is the
+    highest ``cpXY`` of the wheel's abi3 tags; abi3t (PEP 803) is judged from 3.15.
+    """
+    claim = abi3_claim(ctx.wheel, elf, ctx.allow.assume_abi3)
+    if claim is None:
+        return
+    floor = claim.minimum or _NO_FLOOR
+    for offender in judge_imports((s.name for s in elf.undefined), floor, free_threaded=claim.free_threaded):
+        promised = max(floor, ABI3T_MINIMUM) if claim.free_threaded else floor
+        hint = offender.reason if offender.since is None else f"{offender.reason}; the wheel promises {promised}"
+        yield Violation(Check.STABLE_ABI, offender.name, expected=str(promised), hint=hint)
+
+
+def abi3_needed(wheel: WheelFacts) -> PyVersion | None:
+    """The oldest CPython whose Stable ABI exports every ``Py*`` import of an abi3 input; None if not abi3.
+
+    Names outside the Stable ABI have no such version and are left to the check.
+    """
+    needed: PyVersion | None = None
+    for elf in wheel.elves:
+        claim = abi3_claim(wheel, elf)
+        if claim is None:
+            continue
+        floor = ABI3T_MINIMUM if claim.free_threaded else PyVersion(3, 2)
+        needed = max(needed or floor, floor)
+        for offender in judge_imports((s.name for s in elf.undefined), (3, 2), free_threaded=claim.free_threaded):
+            if offender.since is not None:
+                needed = max(needed, offender.since)
+    return needed
+
+
+#: Names listed per warning line, at most.
+_WARN_NAMES = 8
+
+
+def import_warnings(wheel: WheelFacts) -> tuple[str, ...]:
+    """Hygiene warnings of abi3 inputs, never failures: reserved exports and abi3t hazards.
+
+    A defined ``Py*``/``_Py*`` export may clash with a later CPython, and an abi3t file
+    that imports a module API needing a static ``PyModuleDef`` (PEP 803) may not work
+    although it loads.
+    """
+    out: list[str] = []
+    for elf in wheel.elves:
+        claim = abi3_claim(wheel, elf)
+        if claim is None:
+            continue
+        reserved = reserved_exports(elf.exports)
+        if reserved:
+            out.append(
+                f"{elf.path}: defines {_some(reserved)} with CPython's reserved Py/_Py prefix (stable ABI hygiene)"
+            )
+        if "abi3t" in wheel.abi_tags or claim.free_threaded:
+            hazards = abi3t_hazards((s.name for s in elf.undefined), elf.exports)
+            if hazards:
+                out.append(
+                    f"{elf.path}: {_some(hazards)} need a static PyModuleDef, which abi3t makes opaque (PEP 803)"
+                )
+    return tuple(out[: _WARN_NAMES * 4])
+
+
+def _some(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_WARN_NAMES])
+    return f"{shown} and {len(names) - _WARN_NAMES} more" if len(names) > _WARN_NAMES else shown
+
+
 def _record(ctx: Context) -> Iterable[Violation]:
     """Every ELF file must be listed in RECORD, or installers cannot track or remove it."""
     facts = ctx.wheel
@@ -436,6 +799,27 @@ def _definitions() -> Iterable[CheckDef]:
         Check.RPATH, file, "rpath", Layout.LINES, decides_tag=False, file_rule=_rpath,
         remedy="drop the entry at link time (check LDSHARED and -Wl,-rpath) or with `patchelf --remove-rpath`; "
         "`auditwheel repair` rewrites it",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.LIBPYTHON, file, "libpython", Layout.LINES, decides_tag=True, file_rule=_libpython,
+        remedy="do not link libpython (drop -lpython3.X; the interpreter provides its symbols); "
+        "`auditwheel repair` removes the link",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.EXTENSION_SUFFIX, file, "extension suffix", Layout.LINES, decides_tag=False,
+        file_rule=_extension_suffix,
+        remedy="build each extension with the suffix of the interpreter it targets "
+        "(sysconfig's EXT_SUFFIX; .abi3.so for abi3 wheels), or fix the wheel's tags",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.MODULE_INIT, file, "module init function", Layout.LINES, decides_tag=False, file_rule=_module_init,
+        remedy="define PyMODINIT_FUNC PyInit_<name>(void) for the name in the file name, and export it "
+        "(no -fvisibility=hidden without PyMODINIT_FUNC, no version script hiding it)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.STABLE_ABI, file, "stable ABI", Layout.LINES, decides_tag=False, file_rule=_stable_abi,
+        remedy="set Py_LIMITED_API to the wheel's minimum version and stop calling these functions, "
+        "or raise the wheel's cpXY tag to the newest 'stable since', or build version-specific wheels",
     )  # fmt: skip
     yield CheckDef(
         Check.RECORD, wheel, "RECORD", Layout.LINES, decides_tag=False, wheel_rule=_record,

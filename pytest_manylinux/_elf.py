@@ -63,6 +63,10 @@ _DT_GNU_HASH, _DT_VERSYM, _DT_VERNEED, _DT_VERNEEDNUM = (
 
 _SHT_DYNSYM = 11
 _STB_WEAK = 2
+# Bindings and visibilities dlsym() can find from outside the file (gABI "Symbol Table"):
+# STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE; STV_DEFAULT and STV_PROTECTED.
+_EXPORTED_BINDINGS = frozenset({1, 2, 10})
+_EXPORTED_VISIBILITIES = frozenset({0, 3})
 _STT_NOTYPE, _STT_FUNC, _STT_GNU_IFUNC = 0, 2, 10
 _VER_FLG_WEAK = 0x2
 _VERSYM_HIDDEN = 0x8000
@@ -212,7 +216,7 @@ class _Layout:
             self.shdr, self.sh_idx = struct.Struct(e + "IIQQQQIIQQ"), (1, 4, 5, 9)
             self.dyn = struct.Struct(e + "qQ")
             # st_name, st_info, st_other, st_shndx, st_value, st_size
-            self.sym, self.sym_idx = struct.Struct(e + "IBBHQQ"), (0, 1, 3)
+            self.sym, self.sym_idx = struct.Struct(e + "IBBHQQ"), (0, 1, 2, 3)
             self.note_align = 8
         else:
             # p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align
@@ -220,7 +224,7 @@ class _Layout:
             self.shdr, self.sh_idx = struct.Struct(e + "IIIIIIIIII"), (1, 4, 5, 9)
             self.dyn = struct.Struct(e + "iI")
             # st_name, st_value, st_size, st_info, st_other, st_shndx
-            self.sym, self.sym_idx = struct.Struct(e + "IIIBBH"), (0, 3, 5)
+            self.sym, self.sym_idx = struct.Struct(e + "IIIBBH"), (0, 3, 4, 5)
             self.note_align = 4
         self.verneed = struct.Struct(e + "HHIII")  # vn_version, vn_cnt, vn_file, vn_aux, vn_next
         self.vernaux = struct.Struct(e + "IHHII")  # vna_hash, vna_flags, vna_other, vna_name, vna_next
@@ -612,7 +616,7 @@ class _Reader:
             return tuple(value.split(":")) if value is not None else ()
 
         needs = self._version_needs(tags, strtab)
-        undefined, python_init = self._symbols(tags, strtab, needs)
+        undefined, python_init, exports = self._symbols(tags, strtab, needs)
         return replace(
             facts,
             has_dynamic=True,
@@ -624,6 +628,7 @@ class _Reader:
             version_needs=tuple(need for need, _ in needs.values()),
             undefined=undefined,
             python_init=python_init,
+            exports=exports,
         )
 
     def _check_relocations(self, tags: dict[int, int]) -> None:
@@ -835,8 +840,8 @@ class _Reader:
 
     def _symbols(
         self, tags: dict[int, int], strtab: _StrTab, needs: dict[int, tuple[VersionNeed, str]]
-    ) -> tuple[tuple[SymbolRef, ...], str | None]:
-        """Undefined dynamic symbols with their versions, and the Python init symbol.
+    ) -> tuple[tuple[SymbolRef, ...], str | None, tuple[str, ...]]:
+        """Undefined dynamic symbols with their versions, the Python init symbol, and the exports that matter.
 
         ``.dynsym`` and ``.gnu.version`` are decoded in bulk, a block of entries
         at a time so memory stays flat on huge libraries; names are only read
@@ -844,9 +849,15 @@ class _Reader:
         function (found by a search in ``.dynstr`` first). Identical undefined
         entries are one import to the loader and are kept once, so memory
         follows the distinct symbols, not a hostile table's length.
+
+        Defined symbols are kept only when dlsym() can find them (global, weak or
+        unique; default or protected visibility) and their name is a module hook
+        or has CPython's reserved ``Py``/``_Py`` prefix (PEP 7/384): which offsets
+        start such a name is found by a search in ``.dynstr`` first, so other
+        names are never read. They count against the same limits as the rest.
         """
         if _DT_SYMTAB not in tags:
-            return (), None
+            return (), None, ()
         image, sym = self.image, self.layout.sym
         syment = tags.get(_DT_SYMENT, sym.size)
         if syment != sym.size:
@@ -856,7 +867,7 @@ class _Reader:
         # silently dropped could turn a failing wheel into a passing one.
         count = self._symbol_count(tags, symtab)
         if count <= 0:
-            return (), None
+            return (), None, ()
         if count > self.limits.max_symbols:
             raise image.fail(f".dynsym claims {count} symbols, over the limit of {self.limits.max_symbols}")
         image.check(symtab, count * sym.size, f".dynsym of {count} symbols")
@@ -865,18 +876,38 @@ class _Reader:
         if versym is not None:
             image.check(versym, 2 * count, f"DT_VERSYM table of {count} entries")
         init_offsets = _init_name_offsets(strtab, image.path)
+        kept_offsets = init_offsets | strtab.find_all(b"Py") | strtab.find_all(b"_Py")
         wanted: dict[tuple[int, int, int], None] = {}  # (st_name, st_info, version index) of undefined symbols
+        exported: dict[int, None] = {}  # st_name of defined exports that matter to the importer
         python_init: str | None = None
-        for st_name, st_info, st_shndx, ndx in self._symbol_entries(symtab, versym, count):
+        for st_name, st_info, st_other, st_shndx, ndx in self._symbol_entries(symtab, versym, count):
             if st_shndx != 0:
                 if python_init is None and st_name in init_offsets and st_info & 0xF == _STT_FUNC:
                     python_init = strtab.cstr(st_name, "symbol")
+                if st_name in kept_offsets and _exported(st_info, st_other):
+                    exported[st_name] = None  # at most one per .dynsym entry, checked below
             elif st_name:
                 wanted[st_name, st_info, ndx] = None
                 if len(wanted) > self.limits.max_undefined:
                     limit = self.limits.max_undefined
                     raise image.fail(f"more than {limit} distinct undefined symbols, over the limit")
         self.budget.spend(_KEPT * len(wanted), image, "undefined symbols")
+        undefined, exports = self._resolve(wanted, exported, strtab, needs)
+        return undefined, python_init, exports
+
+    def _resolve(
+        self,
+        wanted: dict[tuple[int, int, int], None],
+        exported: dict[int, None],
+        strtab: _StrTab,
+        needs: dict[int, tuple[VersionNeed, str]],
+    ) -> tuple[tuple[SymbolRef, ...], tuple[str, ...]]:
+        """Names and versions of the symbols kept, once their count is within the limits."""
+        image = self.image
+        if len(exported) > self.limits.max_undefined:
+            limit = self.limits.max_undefined
+            raise image.fail(f"more than {limit} distinct exported Py* symbols, over the limit")
+        self.budget.spend(_KEPT * len(exported), image, "exported Py* symbols")
         # Names in table order, so the page cache reads .dynstr front to back.
         names = {o: strtab.cstr(o, "symbol") for o in sorted({w[0] for w in wanted})}
         undefined: dict[SymbolRef, None] = {}  # two names at different offsets can still be equal
@@ -890,12 +921,13 @@ class _Reader:
                 function=st_info & 0xF in (_STT_FUNC, _STT_GNU_IFUNC, _STT_NOTYPE),
             )
             undefined[ref] = None
-        return tuple(undefined), python_init
+        exports = tuple(sorted({strtab.cstr(o, "symbol") for o in sorted(exported)}))
+        return tuple(undefined), exports
 
-    def _symbol_entries(self, symtab: int, versym: int | None, count: int) -> Iterator[tuple[int, int, int, int]]:
-        """(st_name, st_info, st_shndx, version index) of entries 1..count-1, a block at a time."""
+    def _symbol_entries(self, symtab: int, versym: int | None, count: int) -> Iterator[tuple[int, int, int, int, int]]:
+        """(st_name, st_info, st_other, st_shndx, version index) of entries 1..count-1, a block at a time."""
         image, sym = self.image, self.layout.sym
-        name_i, info_i, shndx_i = self.layout.sym_idx
+        name_i, info_i, other_i, shndx_i = self.layout.sym_idx
         for first in range(0, count, _SYMBOL_BLOCK):
             n = min(_SYMBOL_BLOCK, count - first)
             block = image.read(symtab + first * sym.size, n * sym.size, ".dynsym")
@@ -905,7 +937,13 @@ class _Reader:
                 versions = struct.unpack(f"{self.layout.half[0]}{n}H", raw)
             for offset, entry in enumerate(sym.iter_unpack(block)):
                 if first + offset:
-                    yield entry[name_i], entry[info_i], entry[shndx_i], versions[offset] & ~_VERSYM_HIDDEN
+                    version = versions[offset] & ~_VERSYM_HIDDEN
+                    yield entry[name_i], entry[info_i], entry[other_i], entry[shndx_i], version
+
+
+def _exported(st_info: int, st_other: int) -> bool:
+    """A defined symbol dlsym() finds from outside the file: its binding and visibility allow it."""
+    return st_info >> 4 in _EXPORTED_BINDINGS and st_other & 0x3 in _EXPORTED_VISIBILITIES
 
 
 #: Symbols decoded per read: 4096 entries is 96 KiB of .dynsym on 64-bit.

@@ -242,7 +242,8 @@ def auditwheel_flags(facts: WheelFacts, strictest: WheelVerdict | None) -> Audit
     strict = [v for f in (strictest.files if strictest else ()) for v in f.violations]
     python_abi = {v.subject for v in strict if v.check is Check.PYTHON_ABI}
     return AuditwheelFlags(
-        external_libs=tuple(sorted({v.subject for v in strict if v.check is Check.LIBRARIES})),
+        # auditwheel lists libpython among the external libraries (lddtree's LIBPYTHON_RE).
+        external_libs=tuple(sorted({v.subject for v in strict if v.check in (Check.LIBRARIES, Check.LIBPYTHON)})),
         versioned_symbols={k: tuple(sorted(v, key=version_key)) for k, v in sorted(versioned.items())},
         pyfpe=PYFPE_SUBJECT in python_abi,
         ucs2=UCS2_SUBJECT in python_abi,

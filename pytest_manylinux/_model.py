@@ -74,6 +74,10 @@ class Check(Enum):
     MUSL_TIME64 = "musl-time64"
     EXECSTACK = "execstack"
     RPATH = "rpath"
+    LIBPYTHON = "libpython"
+    EXTENSION_SUFFIX = "extension-suffix"
+    MODULE_INIT = "module-init"
+    STABLE_ABI = "stable-abi"
     RECORD = "record"
     TAGS = "tags"
 
@@ -123,6 +127,10 @@ class ElfFacts:
     has_dynamic: bool = False
     has_program_headers: bool = False
     exec_stack: bool | None = None
+    #: Defined, exported dynamic symbols that matter to CPython's importer, sorted:
+    #: module hooks (``PyInit_*``, PEP 489; ``PyModExport_*``, PEP 793; Python 2's
+    #: ``init<module>``) and other names with CPython's reserved ``Py``/``_Py`` prefixes.
+    exports: tuple[str, ...] = ()
     #: Oddities that do not stop the file from loading (a section header
     #: table cut short): shown to the user, never part of a verdict.
     warnings: tuple[str, ...] = ()
@@ -286,6 +294,9 @@ class Audit:
     declared: tuple[WheelVerdict, ...] = ()
     strictest: WheelVerdict | None = None
     notes: tuple[str, ...] = ()
+    #: For an abi3/abi3t input: the oldest CPython whose Stable ABI exports every
+    #: ``Py*`` import of its ELF files (PEP 384, 652); None for any other input.
+    abi3_minimum: tuple[int, int] | None = None
     flags: AuditwheelFlags = field(default_factory=lambda: AuditwheelFlags())  # noqa: PLW0108 - defined below
 
     @property

@@ -98,6 +98,15 @@ class AuditView:
         """Every DT_NEEDED library of every ELF file, sorted."""
         return self.audit.facts.libraries()
 
+    @property
+    def abi3_minimum(self) -> tuple[int, int] | None:
+        """For an abi3 wheel, the oldest CPython whose Stable ABI has every ``Py*`` import, e.g. ``(3, 10)``.
+
+        Compare it with a tuple: ``assert manylinux_audit.abi3_minimum <= (3, 9)``. None when
+        the wheel is not abi3 (PEP 384) or abi3t (PEP 803).
+        """
+        return self.audit.abi3_minimum
+
     def max_version(self, prefix: str) -> SymbolVersion:
         """The highest ``prefix`` version needed, e.g. ``max_version("GLIBC") <= "2.17"``."""
         needed = self.audit.facts.versions_needed(prefix)

@@ -28,7 +28,7 @@ def test_public_names_are_all_importable() -> None:
 
 
 def test_audit_wheel_and_audit_elf(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    result = audit_wheel(wheel({f"pkg/x{SO}": fx.ext_2_14}), "manylinux2010")
+    result = audit_wheel(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14}), "manylinux2010")
     assert (result.passed, result.best) == (False, "manylinux_2_17_x86_64")
     assert audit_elf(fx.ext_2_5).best == "manylinux_2_5_x86_64"
     with pytest.raises(InvalidELFError, match="no such file"):
@@ -39,7 +39,7 @@ def test_audit_wheel_and_audit_elf(fx: Fixtures, wheel: Callable[..., Path], tmp
 
 
 def test_judge_is_pure_and_reuses_facts(fx: Fixtures, wheel: Callable[..., Path]) -> None:
-    facts = read_wheel_facts(wheel({f"pkg/x{SO}": fx.ext_2_17}), Limits())
+    facts = read_wheel_facts(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}), Limits())
     policies = default_policies()
     strict, loose = judge(facts, "manylinux2010", policies=policies), judge(facts, "manylinux2014", policies=policies)
     assert (strict.passed, loose.passed) == (False, True)

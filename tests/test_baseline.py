@@ -384,7 +384,7 @@ def test_update_under_xdist_writes_once_from_the_controller(
 ) -> None:
     house = pytester.path / "dist"
     _copy(releases["2.0"], house)
-    make_wheel(house, name="other", version="1.0", tags=TAGS, files={f"other/_x{SO}": releases["ext-1.0"]})
+    make_wheel(house, name="other", version="1.0", tags=TAGS, files={f"other/_core{SO}": releases["ext-1.0"]})
     pytester.makeini("[pytest]\nmanylinux_baseline = base/b.json\n")
     result = _run(pytester, "--manylinux-wheel=dist", "--manylinux-update-baseline", "-n", "2", subprocess=True)
     result.assert_outcomes(passed=2 * (CHECKS + 1))
@@ -431,11 +431,13 @@ def test_marker_baseline_argument_and_reports(pytester: pytest.Pytester, release
         def test_against_last_release():
             pass
         """)
-    pytester.makepyfile(test_wheel=marked + "\n@pytest.mark.manylinux2014(baseline=3)\ndef test_misused():\n    pass\n")
+    pytester.makepyfile(
+        test_release_wheel=marked + "\n@pytest.mark.manylinux2014(baseline=3)\ndef test_misused():\n    pass\n"
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", f"--manylinux-wheel={v2}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: *::test_misused: @pytest.mark.manylinux2014: baseline must be a path, not 3"])
-    pytester.makepyfile(test_wheel=marked)
+    pytester.makepyfile(test_release_wheel=marked)
     report = pytester.path / "audit.json"
     md = pytester.path / "summary.md"
     result = pytester.runpytest(

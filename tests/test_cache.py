@@ -88,18 +88,18 @@ def test_changed_member_is_a_miss(fx: Fixtures, wheel: Callable[..., Path], tmp_
 
 
 def test_damaged_entry_is_a_miss_not_an_error(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     store = CountingStore(tmp_path / "c")
     read_wheel_facts(path, store=store)
     for entry in (tmp_path / "c").rglob("*.json"):
         entry.write_text(json.dumps({"format": _cache.FORMAT, "elves": "nonsense"}))
-    assert read_wheel_facts(path, store=store).elves[0].path == f"pkg/x{SO}"
+    assert read_wheel_facts(path, store=store).elves[0].path == f"pkg/ext_2_14{SO}"
 
 
 def test_cli_cache_dir_and_no_cache(
     fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = str(wheel({f"pkg/x{SO}": fx.ext_2_14}))
+    path = str(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14}))
     assert main([path, "--no-cache", "--cache-dir", str(tmp_path / "none")]) == 0
     assert not (tmp_path / "none").exists()
     capsys.readouterr()
@@ -121,7 +121,7 @@ def test_bad_input_writes_no_cache_entry(tmp_path: Path, capsys: pytest.CaptureF
 def test_plugin_uses_pytest_cache_and_can_do_without(
     pytester: pytest.Pytester, fx: Fixtures, wheel: Callable[..., Path]
 ) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
     pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
     entries = {p: p.stat().st_mtime_ns for p in (pytester.path / ".pytest_cache" / "d").rglob("*.json")}
@@ -148,7 +148,7 @@ def _record(rows: dict[str, bytes], pad_field: bytes) -> tuple[bytes, bytes]:
 def _forged_pair(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, bad: Path) -> tuple[Path, Path]:
     """A compliant wheel, and one of the same name whose extension is ``bad`` with every
     member's name, CRC-32 and size forged equal, and RECORD true to the new bytes."""
-    name = f"pkg/_x{SO}"
+    name = f"pkg/ext_2_17{SO}"
     good_so, bad_so = fx.ext_2_17.read_bytes(), bad.read_bytes()
     size = max(len(good_so), len(bad_so))
     good_so = pad(good_so, size)
@@ -208,22 +208,22 @@ def _flip_a_bit_in(path: Path, member: str) -> None:
 def test_stale_crc_one_bit_flip_is_an_error_warm_as_cold(
     fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
     cache = ["--cache-dir", str(tmp_path / "c")]
     assert main([str(path), *cache]) == 0
-    _flip_a_bit_in(path, f"pkg/x{SO}")
+    _flip_a_bit_in(path, f"pkg/ext_2_17{SO}")
     assert main([str(path), "--no-cache"]) == 2
     assert main([str(path), *cache]) == 2
-    assert f"pkg/x{SO}" in capsys.readouterr().err
+    assert f"pkg/ext_2_17{SO}" in capsys.readouterr().err
 
 
 def test_gate_with_a_warm_pytest_cache_fails_a_flipped_bit(
     pytester: pytest.Pytester, fx: Fixtures, wheel: Callable[..., Path]
 ) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
     args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={path}"]
     pytester.runpytest(*args).assert_outcomes(passed=ITEMS)
-    _flip_a_bit_in(path, f"pkg/x{SO}")
+    _flip_a_bit_in(path, f"pkg/ext_2_17{SO}")
     pytester.runpytest(*args).assert_outcomes(failed=1)
 
 
@@ -267,12 +267,12 @@ def test_freshly_changed_directory_is_not_cached(fx: Fixtures, tmp_path: Path) -
 
 
 def test_wheel_changed_while_read_is_not_saved(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_17})
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
 
     class Swapping(CountingStore):
         def load(self, key: str) -> dict[str, object] | None:
             entry = super().load(key)
-            wheel({f"pkg/x{SO}": fx.ext_2_99}, version="2").replace(path)  # rebuilt under the reader
+            wheel({f"pkg/ext_2_99{SO}": fx.ext_2_99}, version="2").replace(path)  # rebuilt under the reader
             return entry
 
     store = Swapping(tmp_path / "c")
@@ -281,7 +281,7 @@ def test_wheel_changed_while_read_is_not_saved(fx: Fixtures, wheel: Callable[...
 
 
 def test_every_byte_of_a_large_wheel_is_hashed(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(9 << 20)})  # hashed in two halves
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(9 << 20)})  # hashed in two halves
     store = CountingStore(tmp_path / "c")
     read_wheel_facts(path, store=store)
     read_wheel_facts(path, store=store)
@@ -369,7 +369,7 @@ def _replace(node: object, path: tuple[object, ...], new: object) -> object:
 
 
 def test_malformed_entries_are_misses(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/_o{SO}": fx.ext_origin, "pkg.libs/libvendored.so.1": fx.libvendored, "bin/t": fx.exe_nix})
+    path = wheel({f"pkg/_origin{SO}": fx.ext_origin, "pkg.libs/libvendored.so.1": fx.libvendored, "bin/t": fx.exe_nix})
     fresh = read_wheel_facts(path)
     store = CountingStore(tmp_path / "c")
     read_wheel_facts(path, store=store)
@@ -402,7 +402,7 @@ def test_malformed_entries_are_misses(fx: Fixtures, wheel: Callable[..., Path], 
 def test_unparsable_entries_are_misses(
     fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
 ) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     store = CountingStore(tmp_path / "c")
     read_wheel_facts(path, store=store)
     store.entry().write_bytes(text.replace("%s", _cache.FORMAT).encode("latin-1"))
@@ -414,7 +414,7 @@ def test_unparsable_entries_are_misses(
 def test_entries_over_the_cap_are_neither_read_nor_written(
     fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path
 ) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     store = CountingStore(tmp_path / "c")
     read_wheel_facts(path, store=store)
     with store.entry().open("ab") as f:  # still valid JSON: trailing whitespace
@@ -427,7 +427,7 @@ def test_entries_over_the_cap_are_neither_read_nor_written(
 
 
 def test_writes_never_follow_a_planted_symlink(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     outside = tmp_path / "outside"
     outside.mkdir()
     victim = outside / "victim.txt"
@@ -487,7 +487,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 def test_file_too_large_on_a_cache_write_is_silent(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
-    path = wheel({f"pkg/x{SO}": fx.ext_2_14})
+    path = wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14})
     cache = tmp_path / "c"
     result = subprocess.run(
         [sys.executable, "-c", _FSIZE_CHILD, str(path), "--cache-dir", str(cache)],

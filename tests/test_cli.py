@@ -100,7 +100,7 @@ def test_markdown_summary_table(fx: Fixtures, wheel: Callable[..., Path], capsys
 
 
 def test_limits_are_configurable(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
-    path = str(wheel({f"pkg/x{SO}": fx.ext_2_14, "pkg/y.txt": b"y" * 5000}))
+    path = str(wheel({f"pkg/ext_2_14{SO}": fx.ext_2_14, "pkg/y.txt": b"y" * 5000}))
     assert main([path, "--no-cache", "--max-member-size", "4K"]) == 2
     assert "over the 4096-byte member limit" in capsys.readouterr().err
     assert main([path, "--no-cache", "--max-entries", "2"]) == 2
@@ -122,7 +122,9 @@ def test_empty_installed_name_is_one_line(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_json_does_not_depend_on_hash_seeds(fx: Fixtures, wheel: Callable[..., Path]) -> None:
-    path = wheel({f"pkg/a{SO}": fx.ext_2_17, f"pkg/b{SO}": fx.ext_unallowed, f"pkg/c{SO}": fx.ext_libm})
+    path = wheel(
+        {f"pkg/ext_2_17{SO}": fx.ext_2_17, f"pkg/ext_unallowed{SO}": fx.ext_unallowed, f"pkg/ext_libm{SO}": fx.ext_libm}
+    )
     outputs = {
         subprocess.run(
             [sys.executable, "-m", "pytest_manylinux", str(path), "--json", "--no-cache", "--policy", "manylinux2010"],

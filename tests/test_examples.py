@@ -69,11 +69,11 @@ def test_release_gate_example(pytester: pytest.Pytester, fx: Fixtures, wheel: Ca
     pytester.copy_example("release-gate")
     wheelhouse = pytester.path / "wheelhouse"
     wheelhouse.mkdir()
-    shutil.copy(wheel({f"fast/_x{SO}": fx.ext_2_17}, name="fast"), wheelhouse)
-    shutil.copy(wheel({f"tls/_x{SO}": fx.ext_unallowed}, name="tls"), wheelhouse)
+    shutil.copy(wheel({f"fast/ext_2_17{SO}": fx.ext_2_17}, name="fast"), wheelhouse)
+    shutil.copy(wheel({f"tls/ext_unallowed{SO}": fx.ext_unallowed}, name="tls"), wheelhouse)
     result = pytester.runpytest("-rx", "-p", "no:randomly")
     result.assert_outcomes(passed=2 * ITEMS - 1, xfailed=1)
-    result.stdout.fnmatch_lines(["XFAIL wheelhouse/tls-*::tls/_x*::libraries*allowed: the 'system' build links*"])
+    result.stdout.fnmatch_lines(["XFAIL wheelhouse/tls-*::tls/ext_*::libraries*allowed: the 'system' build links*"])
     doc = json.loads((pytester.path / "manylinux-audit.json").read_text())
     assert sorted(w["overall_tag"] for w in doc["wheels"]) == ["linux_x86_64", "manylinux_2_17_x86_64"]
 
@@ -97,14 +97,14 @@ def test_cibuildwheel_example_commands_run(
     tests.mkdir()
     (tests / "test_tag.py").write_text("import pytest\n\n@pytest.mark.manylinux2014\ndef test_tag(): pass\n")
     commands = _commands(pytester.path / "pyproject.toml")
-    good = wheel({f"pkg/_x{SO}": fx.ext_2_17})
+    good = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17})
     subs = {"wheel": str(good), "project": str(pytester.path), "package": str(pytester.path)}
     audit = _run(commands["audit-command"], subs, tmp_path)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     test = _run(commands["test-command"], subs, tmp_path)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "1 passed" in test.stdout
-    bad = wheel({f"pkg/_y{SO}": fx.ext_2_99}, name="bad")
+    bad = wheel({f"pkg/ext_2_99{SO}": fx.ext_2_99}, name="bad")
     assert _run(commands["audit-command"], {**subs, "wheel": str(bad)}, tmp_path).returncode == 1
 
 
@@ -115,8 +115,8 @@ def test_github_actions_example_writes_the_job_summary(
     [gate] = re.findall(r"^\s+run: (pytest --manylinux-policy.*)$", workflow, flags=re.MULTILINE)
     wheelhouse = tmp_path / "wheelhouse"
     wheelhouse.mkdir()
-    shutil.copy(wheel({f"pkg/_x{SO}": fx.ext_2_17}), wheelhouse)
-    shutil.copy(wheel({f"bad/_x{SO}": fx.ext_2_99}, name="bad"), wheelhouse)
+    shutil.copy(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}), wheelhouse)
+    shutil.copy(wheel({f"bad/ext_2_99{SO}": fx.ext_2_99}, name="bad"), wheelhouse)
     summary = tmp_path / "summary.md"
     env = {"GITHUB_STEP_SUMMARY": str(summary), "PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path)}
     run = subprocess.run(["bash", "-c", gate], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)

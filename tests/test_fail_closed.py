@@ -76,7 +76,7 @@ def test_our_own_scratch_file_failing_is_not_blamed_on_the_wheel(
 
 
 def test_a_closed_pipe_keeps_the_verdict_as_exit_code(fx: Fixtures, wheel: Callable[..., Path]) -> None:
-    good = wheel({f"pkg/a{SO}": fx.ext_2_5})
+    good = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5})
     proc = subprocess.run(  # noqa: S602 - the pipe is the point; every word is ours
         f"{sys.executable} -m pytest_manylinux {good} {good} {good} -v --no-cache | head -c 1; exit ${{PIPESTATUS[0]}}",
         shell=True, executable="/bin/bash", capture_output=True, text=True, check=False,
@@ -88,8 +88,8 @@ def test_a_closed_pipe_keeps_the_verdict_as_exit_code(fx: Fixtures, wheel: Calla
 def test_a_surprise_while_judging_one_wheel_fails_only_that_wheel(
     pytester: pytest.Pytester, fx: Fixtures, wheel: Callable[..., Path]
 ) -> None:
-    good = wheel({f"pkg/a{SO}": fx.ext_2_5})
-    odd = wheel({f"odd/a{SO}": fx.ext_2_5}, name="odd")
+    good = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5})
+    odd = wheel({f"odd/ext_2_5{SO}": fx.ext_2_5}, name="odd")
     pytester.makeconftest(
         """
         from pytest_manylinux import _audit

@@ -41,7 +41,7 @@ def good(fx: Fixtures, wheel: Wheel) -> Path:
 @pytest.fixture
 def tls(fx: Fixtures, wheel: Wheel) -> Path:
     """A wheel linking libssl.so.3, like cffi's libffi.so.8: on no policy's list."""
-    return wheel({f"tls/_x{SO}": fx.ext_unallowed}, name="tls")
+    return wheel({f"tls/ext_unallowed{SO}": fx.ext_unallowed}, name="tls")
 
 
 # 1 -------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def test_gate_directory_means_its_wheels(pytester: pytest.Pytester, tls: Path) -
     result = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=house")
     result.assert_outcomes(failed=2, passed=gate_items(1) - 2)  # libraries, and the tag it cannot keep
     result.stdout.fnmatch_lines(
-        ["FAILED house/tls-1.0-*.whl::tags*", "FAILED house/tls-1.0-*.whl::tls/_x*::libraries*"]
+        ["FAILED house/tls-1.0-*.whl::tags*", "FAILED house/tls-1.0-*.whl::tls/ext_unallowed*::libraries*"]
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
@@ -250,8 +250,8 @@ def test_paths_resolve_as_pytest_resolves_them(
 def test_marked_tests_run_once_per_matching_wheel(pytester: pytest.Pytester, fx: Fixtures, wheel: Wheel) -> None:
     house = pytester.path / "house"
     house.mkdir()
-    shutil.copy(wheel({f"a/_x{SO}": fx.ext_2_5}, name="a"), house)
-    shutil.copy(wheel({f"b/_x{SO}": fx.ext_2_17}, name="b"), house)
+    shutil.copy(wheel({f"a/ext_2_5{SO}": fx.ext_2_5}, name="a"), house)
+    shutil.copy(wheel({f"b/ext_2_17{SO}": fx.ext_2_17}, name="b"), house)
     pytester.makepyfile(
         "import pytest\n\n@pytest.mark.manylinux2010\ndef test_tag(): pass\n\n"
         "def test_fixture(manylinux_audit):\n    assert manylinux_audit.libraries == ('libc.so.6',)\n"
@@ -465,7 +465,7 @@ def test_junit_is_small_and_readable_and_json_is_0644(
     cases = tree.findall(".//testcase")
     assert len(cases) == gate_items(1)
     lib = next(c for c in cases if c.get("name") == "libraries")
-    assert lib.get("classname") == f"dist/{tls.name.replace('.', '_')}.tls/_x{SO.replace('.', '_')}"
+    assert lib.get("classname") == f"dist/{tls.name.replace('.', '_')}.tls/ext_unallowed{SO.replace('.', '_')}"
     properties = {p.get("name"): p.get("value") for p in tree.findall(".//property")}
     assert properties == {"manylinux_check": properties["manylinux_check"]}
     assert all(len(p.get("value") or "") < 64 for p in tree.findall(".//property"))

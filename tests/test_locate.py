@@ -25,8 +25,8 @@ def test_specs_are_files_globs_or_directories_of_wheels(
 ) -> None:
     house = tmp_path / "house"
     house.mkdir()
-    a = Path(shutil.copy(wheel({f"a/_x{SO}": fx.ext_2_5}, name="a"), house))
-    b = Path(shutil.copy(wheel({f"b/_x{SO}": fx.ext_2_5}, name="b"), house))
+    a = Path(shutil.copy(wheel({f"a/ext_2_5{SO}": fx.ext_2_5}, name="a"), house))
+    b = Path(shutil.copy(wheel({f"b/ext_2_5{SO}": fx.ext_2_5}, name="b"), house))
     assert expand_spec("house", tmp_path) == [a, b]
     assert expand_spec("house/a-*.whl", tmp_path) == [a]
     assert expand_spec(str(b), tmp_path / "elsewhere") == [b]
@@ -50,7 +50,7 @@ def test_dist_prefers_the_newest_version_this_python_can_install(
     assert project_name(tmp_path) == "Pkg_Name"
     dist = tmp_path / "dist"
     dist.mkdir()
-    files = {f"pkg/_x{SO}": fx.ext_2_5}
+    files = {f"pkg/ext_2_5{SO}": fx.ext_2_5}
     old = Path(shutil.copy(wheel(files, name="pkg_name", version="1.0", tags=f"{HERE}-{HERE}-manylinux1_x86_64"), dist))
     new = Path(shutil.copy(wheel(files, name="pkg_name", version="2.0", tags=f"{HERE}-{HERE}-manylinux1_x86_64"), dist))
     foreign = Path(

@@ -37,8 +37,8 @@ def schema() -> dict[str, Any]:
 def wheels(fx: Fixtures, wheel: Callable[..., Path]) -> list[Path]:
     return [
         wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg.libs/libvendored.so.1": fx.libvendored}),
-        wheel({f"tls/_x{SO}": fx.ext_unallowed}, name="tls"),
-        wheel({f"old/_x{SO}": fx.ext_2_17}, name="old", tags="cp311-cp311-linux_x86_64"),
+        wheel({f"tls/ext_unallowed{SO}": fx.ext_unallowed}, name="tls"),
+        wheel({f"old/ext_2_17{SO}": fx.ext_2_17}, name="old", tags="cp311-cp311-linux_x86_64"),
     ]
 
 

@@ -21,12 +21,12 @@ SO = ".cpython-311-x86_64-linux-gnu.so"
 
 
 def test_a_wheel_is_read_in_place_with_its_tags_and_record(fx: Fixtures, wheel: Callable[..., Path]) -> None:
-    path = wheel({f"pkg/a{SO}": fx.ext_2_5, "pkg/__init__.py": b""}, tags="cp311-cp311-manylinux1_x86_64")
+    path = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5, "pkg/__init__.py": b""}, tags="cp311-cp311-manylinux1_x86_64")
     before = path.read_bytes()
     with open_input(path) as reader:
         assert reader.kind == "wheel"
         names = [m.name for m in reader.members()]
-        assert f"pkg/a{SO}" in names
+        assert f"pkg/ext_2_5{SO}" in names
         meta = reader.metadata()
         with reader.open_elf(next(m for m in reader.members() if m.name == "pkg/__init__.py")) as stream:
             assert stream is None  # not ELF: found by magic, not by name
@@ -37,7 +37,7 @@ def test_a_wheel_is_read_in_place_with_its_tags_and_record(fx: Fixtures, wheel: 
         ("cp311",),
     )
     assert meta.record is not None
-    assert f"pkg/a{SO}" in meta.record
+    assert f"pkg/ext_2_5{SO}" in meta.record
     assert path.read_bytes() == before  # never modified
 
 
