@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from ._audit import audit
 from ._cache import DirCache, default_dir
+from ._checks import Allowances
 from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
@@ -48,6 +49,7 @@ class _Args(argparse.Namespace):
     baseline: str | None
     update_baseline: bool
     size_ratio: float | None
+    assume_minimum_abi3: tuple[int, int] | None
 
 
 def _version() -> str:
@@ -82,6 +84,15 @@ def _ratio(text: str) -> float:
         return parse_size_ratio(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _python_version(text: str) -> tuple[int, int]:
+    """``3.8`` -> (3, 8), for ``--assume-minimum-abi3``."""
+    major, dot, minor = text.strip().partition(".")
+    if not (dot and major == "3" and minor.isdigit() and len(minor) <= 3):  # noqa: PLR2004 - the stable ABI is 3.x
+        msg = f"not a CPython 3 version: {text!r} (write it as 3.8)"
+        raise argparse.ArgumentTypeError(msg)
+    return 3, int(minor)
 
 
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -124,6 +135,12 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="keep facts of unchanged wheels here (default: $XDG_CACHE_HOME/pytest-manylinux)",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
+    parser.add_argument(
+        "--assume-minimum-abi3",
+        type=_python_version,
+        metavar="X.Y",
+        help="judge .abi3.so files that no wheel tag dates (bare files, trees) against this CPython's stable ABI",
+    )
     limits = parser.add_argument_group("limits", "refuse inputs past these bounds (one line, exit 2)")
     for option in LIMIT_OPTIONS:
         limits.add_argument(
@@ -183,7 +200,8 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     errors: list[str] = []
     for path in inputs:
         try:
-            result = audit(path, args.policy, policies=policies, store=store, limits=limits)
+            allow = Allowances(assume_abi3=args.assume_minimum_abi3)
+            result = audit(path, args.policy, policies=policies, store=store, limits=limits, allow=allow)
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)

@@ -337,6 +337,7 @@ class WheelInfoJSON(TypedDict):
     pyfpe: bool
     ucs2: bool
     unsupported_isa: bool
+    abi3_minimum: str | None
     files: list[FileJSON]
     files_more: int
     notes: list[str]
@@ -472,6 +473,7 @@ def wheel_info(audit: Audit) -> WheelInfoJSON:
         "pyfpe": flags.pyfpe,
         "ucs2": flags.ucs2,
         "unsupported_isa": flags.unsupported_isa,
+        "abi3_minimum": None if audit.abi3_minimum is None else "{}.{}".format(*audit.abi3_minimum),
         "files": _file_json(audit),
         "files_more": max(0, len(audit.facts.elves) - MAX_JSON_ITEMS),
         "notes": _capped(audit.notes),

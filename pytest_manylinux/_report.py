@@ -242,6 +242,7 @@ def _bare_info(wheel: str) -> WheelInfoJSON:
         "pyfpe": False,
         "ucs2": False,
         "unsupported_isa": False,
+        "abi3_minimum": None,
         "files": [],
         "files_more": 0,
         "notes": [],

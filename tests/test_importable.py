@@ -529,3 +529,20 @@ def test_no_pypi_wheel_trips_the_import_checks(pinned: PinnedWheel) -> None:
         pytest.skip(e.reason)
     audit = audit_wheel(whl)
     assert [(c.value, *found) for c in IMPORT_AND_ABI for found in verdict_all(audit, c)] == []
+
+
+def test_cli_assumes_a_minimum_and_json_names_the_minimum(
+    compile_ext: Callable[..., Path], wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """abi3audit's ``--assume-minimum-abi3`` in the CLI; the JSON carries the computed minimum."""
+    bare = compile_ext(UNSTABLE).parent / "cli" / "unstable.abi3.so"
+    bare.parent.mkdir(exist_ok=True)
+    shutil.copy(compile_ext(UNSTABLE), bare)
+    assert main([str(bare), "--no-cache", "--policy", "manylinux2014", "--assume-minimum-abi3", "3.8"]) == 1
+    assert "stable since 3.10; the wheel promises 3.8" in capsys.readouterr().out
+    whl = wheel({"pkg/limited.abi3.so": compile_ext(_limited(10))}, tags=f"cp310-abi3-{MANYLINUX}")
+    assert main([str(whl), "--no-cache", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["wheels"][0]["abi3_minimum"] == "3.10"
+    with pytest.raises(SystemExit):
+        main([str(bare), "--assume-minimum-abi3", "2.7"])
+    assert "not a CPython 3 version" in capsys.readouterr().err
