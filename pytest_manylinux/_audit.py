@@ -251,7 +251,10 @@ def _stat_stamp(st: os.stat_result) -> tuple[int, ...]:
 
 def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
     meta = reader.metadata()
+    archive = reader.framing()
     elves = [facts for facts in _read_members(reader, members) if facts is not None]
+    record_problems = reader.verify_record()  # after the members pass, which hashed every member
+    wheel_file = meta.wheel_file
     return WheelFacts(
         path=reader.display,
         kind=reader.kind,
@@ -263,6 +266,15 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         wheel_platforms=meta.wheel_platforms,
         record=meta.record,
         elves=tuple(elves),
+        archive=archive,
+        record_verified=record_problems is not None,
+        record_problems=record_problems or (),
+        has_wheel_file=wheel_file is not None,
+        wheel_version=wheel_file.version if wheel_file else None,
+        root_is_purelib=wheel_file.root_is_purelib if wheel_file else None,
+        wheel_tag_lines=wheel_file.tag_lines if wheel_file else (),
+        wheel_bad_lines=wheel_file.bad_lines if wheel_file else (),
+        filename_tags=meta.filename_tags,
     )
 
 

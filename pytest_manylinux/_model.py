@@ -34,6 +34,7 @@ __all__ = [
     "Check",
     "ElfFacts",
     "FileVerdict",
+    "Finding",
     "Libc",
     "Policy",
     "SymbolRef",
@@ -76,6 +77,8 @@ class Check(Enum):
     RPATH = "rpath"
     RECORD = "record"
     TAGS = "tags"
+    ARCHIVE = "archive"
+    WHEEL_METADATA = "wheel-metadata"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,19 @@ class SymbolRef:
     library: str | None = None
     weak: bool = False
     function: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem a reader found in the wheel's own structure (zip framing, RECORD).
+
+    ``subject`` is the member it concerns (or ``(archive)``), ``problem`` the
+    rule it breaks, and ``pypi`` whether PyPI refuses the upload for it.
+    """
+
+    subject: str
+    problem: str
+    pypi: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +171,21 @@ class WheelFacts:
     wheel_platforms: tuple[str, ...] | None = None
     record: frozenset[str] | None = None
     elves: tuple[ElfFacts, ...] = ()
+    #: Zip framing problems (trailing data, data descriptors, local vs central
+    #: headers ...), found by walking the archive's records (issue 11).
+    archive: tuple[Finding, ...] = ()
+    #: Whether every member was hashed against RECORD, and what disagreed.
+    record_verified: bool = False
+    record_problems: tuple[Finding, ...] = ()
+    #: WHEEL as written: its Wheel-Version and Root-Is-Purelib values, its raw
+    #: Tag values, and lines that are not ``Key: Value``.
+    has_wheel_file: bool = False
+    wheel_version: str | None = None
+    root_is_purelib: str | None = None
+    wheel_tag_lines: tuple[str, ...] = ()
+    wheel_bad_lines: tuple[str, ...] = ()
+    #: The file name's tags, expanded (``cp311-cp311-manylinux_2_17_x86_64``).
+    filename_tags: tuple[str, ...] = ()
 
     @property
     def declared_platforms(self) -> tuple[str, ...]:
