@@ -548,10 +548,12 @@ class InputReader:
         if have is None:  # not read: the members pass stopped at an error, which is raised instead
             return
         _, actual, length = have
+        sized = f"RECORD says {size} bytes, the member has {length}" if size and size != str(length) else ""
         if value.rstrip("=") != base64.urlsafe_b64encode(actual).decode().rstrip("="):
-            out.add(name, f"its {algorithm} does not match RECORD (changed after RECORD was written)", pypi=True)
-        if size and size != str(length):
-            out.add(name, f"RECORD says {size} bytes, the member has {length}", pypi=True)
+            also = f"; {sized}" if sized else ""
+            out.add(name, f"its {algorithm} does not match RECORD (changed after RECORD was written){also}", pypi=True)
+        elif sized:
+            out.add(name, sized, pypi=True)
 
     def _dist_info(self, name: str | None) -> str | None:
         candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})

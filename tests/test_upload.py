@@ -1,0 +1,157 @@
+"""Upload pre-flight (issue 11): what PyPI refuses fails here first, one line naming the member.
+
+The malformed wheels come from a good real wheel (``tests/malformed.py``), and
+each verdict is cross-checked against readers we did not write: Python's
+``zipfile`` (pip's zip reader) and ``pip install`` itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from typing import TYPE_CHECKING
+
+import pytest
+from malformed import CASES, Case, read_entries, write_zip
+from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, fetch
+
+from pytest_manylinux._audit import audit
+from pytest_manylinux._checks import PYPI_REFUSES, REGISTRY, WHEEL_CHECKS, Allowances
+from pytest_manylinux._errors import InvalidWheelError
+from pytest_manylinux._model import Audit, Check, Violation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+UPLOAD_CHECKS = (Check.ARCHIVE, Check.RECORD, Check.WHEEL_METADATA)
+
+#: A small, clean wheel built by setuptools: one extension module, Python files, expanded tags.
+GOOD = "MarkupSafe-2.1.5-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+
+#: Corpus wheels with a real upload defect, and the one line each must fail with.
+DEFECTIVE = {
+    # maturin < 1.9.4 wrote compressed Tag lines (pip issue 13709).
+    "orjson-3.10.7-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl": [
+        (Check.WHEEL_METADATA, "Tag: cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"),
+    ],
+}
+
+
+def _fetch(name: str) -> Path:
+    pinned = next(w for w in CORPUS if w.filename == name)
+    try:
+        return fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(e.reason)
+
+
+def _upload_violations(result: Audit) -> list[Violation]:
+    found: list[Violation] = []
+    for verdict in result.verdicts:
+        found.extend(v for v in verdict.violations if v.check in UPLOAD_CHECKS and v not in found)
+    return found
+
+
+def test_upload_checks_are_registered_with_remedies() -> None:
+    for check in UPLOAD_CHECKS:
+        definition = REGISTRY[check]
+        assert definition in WHEEL_CHECKS
+        assert definition.wheel_rule is not None
+        assert definition.remedy
+
+
+@pytest.fixture(scope="module")
+def good_wheel() -> Path:
+    return _fetch(GOOD)
+
+
+@pytest.mark.pypi
+def test_the_writer_alone_breaks_nothing(good_wheel: Path, tmp_path: Path) -> None:
+    """Rewritten by our zip writer without a defect, the wheel passes: each finding below is the defect's."""
+    path = tmp_path / good_wheel.name
+    path.write_bytes(write_zip(read_entries(good_wheel)))
+    assert _upload_violations(audit(path)) == []
+    assert _upload_violations(audit(good_wheel)) == []
+
+
+def _make(case: Case, good_wheel: Path, tmp_path: Path) -> tuple[Path, str]:
+    data, subject = case.make(read_entries(good_wheel))
+    path = tmp_path / good_wheel.name
+    path.write_bytes(data)
+    return path, subject
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_defect_fails_one_line_naming_the_member(case: Case, good_wheel: Path, tmp_path: Path) -> None:
+    path, subject = _make(case, good_wheel, tmp_path)
+    if case.zipfile == "refuses":
+        # zipfile refuses to read the member, so the audit stops there: one line naming it.
+        with pytest.raises(InvalidWheelError) as info:
+            audit(path)
+        assert str(info.value).count("\n") == 0
+        assert subject in str(info.value)
+        return
+    found = [v for v in _upload_violations(audit(path)) if v.check is case.check and v.subject == subject]
+    assert len(found) == 1, _upload_violations(audit(path))
+    assert case.problem in found[0].hint
+    assert found[0].hint.endswith(PYPI_REFUSES) == case.pypi
+    others = [v for v in _upload_violations(audit(path)) if v.check is not case.check]
+    assert others == [], "the defect is reported by its own check only"
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_zipfile_agrees(case: Case, good_wheel: Path, tmp_path: Path) -> None:
+    """Where Python's zipfile detects a defect (reading every member), we do; where it does not, we still do."""
+    path, _ = _make(case, good_wheel, tmp_path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                zf.read(info)
+        verdict = "accepts"
+    except zipfile.BadZipFile:
+        verdict = "refuses"
+    assert verdict == case.zipfile
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_pip_install_agrees(case: Case, good_wheel: Path, tmp_path: Path) -> None:
+    """pip refuses what it detects; everything else it installs, which is why we check first."""
+    path, _ = _make(case, good_wheel, tmp_path)
+    target = tmp_path / "target"
+    pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--no-cache-dir", "--quiet"]
+    run = subprocess.run(
+        [*pip, "--disable-pip-version-check", "--target", str(target), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert ("refuses" if run.returncode else "accepts") == case.pip, run.stderr[-2000:]
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("key", ["record", "record:{subject}"], ids=["whole-check", "one-subject"])
+def test_allowlisted_with_a_reason(good_wheel: Path, tmp_path: Path, key: str) -> None:
+    """Like the other checks, an upload check is accepted with a reason: the whole check, or one subject."""
+    case = next(c for c in CASES if c.id == "record-member-unlisted")
+    path, subject = _make(case, good_wheel, tmp_path)
+    assert not audit(path).passed
+    result = audit(path, allow=Allowances(checks={key.format(subject=subject): "vendored, verified by our CI"}))
+    assert [v.allowed_by for v in _upload_violations(result)] == ["vendored, verified by our CI"]
+    assert result.passed
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("pinned", CORPUS, ids=[w.filename for w in CORPUS])
+def test_pypi_corpus_passes_the_upload_checks(pinned: PinnedWheel) -> None:
+    """Every PyPI wheel of the corpus passes, except those with a real defect, which fail exactly with it."""
+    try:
+        path = fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(e.reason)
+    found = [(v.check, v.subject) for v in _upload_violations(audit(path))]
+    assert found == DEFECTIVE.get(pinned.filename, [])
