@@ -18,11 +18,17 @@ from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, fetch
 
 from pytest_manylinux._audit import audit
 from pytest_manylinux._checks import PYPI_REFUSES, REGISTRY, WHEEL_CHECKS, Allowances
-from pytest_manylinux._errors import InvalidWheelError
+from pytest_manylinux._errors import InvalidWheelError, UnknownPolicyError
 from pytest_manylinux._model import Audit, Check, Violation
+from pytest_manylinux._policy import PROVISIONAL_MINORS, load_policies
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+
+    from builders import Fixtures
+
+SO = ".cpython-311-x86_64-linux-gnu.so"
 
 UPLOAD_CHECKS = (Check.ARCHIVE, Check.RECORD, Check.WHEEL_METADATA)
 
@@ -155,3 +161,30 @@ def test_pypi_corpus_passes_the_upload_checks(pinned: PinnedWheel) -> None:
         pytest.skip(e.reason)
     found = [(v.check, v.subject) for v in _upload_violations(audit(path))]
     assert found == DEFECTIVE.get(pinned.filename, [])
+
+
+# -- PEP 600 tags newer than the policy data (item 4) ---------------------------------------------
+
+
+def test_a_newer_pep600_tag_is_judged_provisionally(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    """manylinux_2_42 is a valid PEP 600 tag for distros newer than the data: judged, and said to be provisional."""
+    newest = max(int(p.name.rsplit("_", 1)[1]) for p in load_policies() if p.name.startswith("manylinux_2_"))
+    tag = f"manylinux_2_{newest + 1}_x86_64"
+    result = audit(wheel({f"pkg/_x{SO}": fx.ext_2_17}, tags=f"cp311-cp311-{tag}"))
+    assert [v.policy for v in result.verdicts] == [tag]
+    assert result.passed
+    assert not [v for v in result.tags if "policy data knows" in v.hint]
+    assert any(note.startswith(f"{tag}: provisional") for note in result.notes), result.notes
+    explicit = audit(wheel({f"pkg/_x{SO}": fx.ext_2_17}), f"manylinux_2_{newest + 2}")
+    assert explicit.passed
+    assert any("provisional" in note for note in explicit.notes)
+
+
+def test_an_implausible_pep600_name_stays_a_usage_error() -> None:
+    newest = max(int(p.name.rsplit("_", 1)[1]) for p in load_policies() if p.name.startswith("manylinux_2_"))
+    policies = load_policies()
+    policies.validate(f"manylinux_2_{newest + PROVISIONAL_MINORS}")
+    with pytest.raises(UnknownPolicyError, match="not in the policy data"):
+        policies.validate(f"manylinux_2_{newest + PROVISIONAL_MINORS + 1}")
+    with pytest.raises(UnknownPolicyError):
+        policies.validate("manylinux_2_99")
