@@ -30,6 +30,7 @@ __all__ = [
     "FILE_CHECKS",
     "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
+    "PYPI_FILE_LIMIT",
     "PYPI_REFUSES",
     "REGISTRY",
     "WHEEL_CHECKS",
@@ -514,6 +515,47 @@ def _purelib(facts: WheelFacts) -> Iterable[Finding]:
             yield Finding(elf.path, "an ELF file under .data/purelib of a platform wheel", pypi=False)
 
 
+#: PyPI's default upload limit per file (warehouse: 100 MiB), shown next to a budget.
+PYPI_FILE_LIMIT = 100 << 20
+_SIZE_LINES = 10  # the files that carry the most, biggest first
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+def _size(ctx: Context) -> Iterable[Violation]:
+    """A wheel over the size budget, with where its ELF bytes go (issue 11).
+
+    PyPI refuses files over its default limit unless the project was granted
+    more; most of an oversized wheel is usually symbol tables and debug
+    sections the loader never reads (tensorflow_cpu 2.15: 176 MiB of
+    .symtab/.strtab, 23 MiB of .debug_*).
+    """
+    facts = ctx.wheel
+    if not facts.size_budget or facts.wheel_bytes <= facts.size_budget:
+        return
+    name = facts.path.rsplit("/", 1)[-1]
+    limit = _mib(PYPI_FILE_LIMIT)
+    pypi = " (PyPI's default limit)" if facts.size_budget == PYPI_FILE_LIMIT else f"; PyPI's default limit is {limit}"
+    sizes = facts.elf_sizes
+    symtab, debug = sum(s.symtab for s in sizes), sum(s.debug for s in sizes)
+    where = f": {_mib(symtab)} .symtab/.strtab and {_mib(debug)} .debug_* in {len(sizes)} ELF files (uncompressed)"
+    allowed = ctx.allow.check(Check.SIZE, name)
+    yield Violation(
+        Check.SIZE,
+        "(wheel file)",  # sorts before the member lines
+        expected=f"at most {_mib(facts.size_budget)}",
+        hint=f"{_mib(facts.wheel_bytes)}, over the {_mib(facts.size_budget)} budget{pypi}{where if sizes else ''}",
+        allowed_by=allowed,
+    )
+    ranked = [s for s in sorted(sizes, key=lambda s: (-(s.symtab + s.debug), s.path)) if s.symtab or s.debug]
+    for size in ranked[:_SIZE_LINES]:
+        code = size.size - size.symtab - size.debug
+        hint = f"{_mib(size.symtab)} .symtab/.strtab, {_mib(size.debug)} .debug_*, {_mib(code)} code and data"
+        yield Violation(Check.SIZE, size.path, hint=hint, allowed_by=allowed)
+
+
 def _definitions() -> Iterable[CheckDef]:
     file, wheel = Scope.FILE, Scope.WHEEL
     yield CheckDef(
@@ -578,6 +620,11 @@ def _definitions() -> Iterable[CheckDef]:
         remedy="write one expanded `Tag:` line per file-name tag, `Wheel-Version: 1.0` and the true "
         "`Root-Is-Purelib` (false with compiled code; extensions at the root or in .data/platlib), "
         "or upgrade the build backend (maturin >= 1.9.4)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.SIZE, wheel, "wheel size", Layout.LINES, decides_tag=False, wheel_rule=_size,
+        remedy="drop symbol tables and debug sections: `strip --strip-debug` (or --strip-unneeded) the libraries, "
+        "link with -Wl,--strip-all, or `auditwheel repair --strip`; ship debug info separately",
     )  # fmt: skip
     yield CheckDef(
         Check.TAGS, wheel, "declared tags", Layout.LINES, decides_tag=False,

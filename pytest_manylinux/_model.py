@@ -33,6 +33,7 @@ __all__ = [
     "ByteSource",
     "Check",
     "ElfFacts",
+    "ElfSize",
     "FileVerdict",
     "Finding",
     "Libc",
@@ -79,6 +80,7 @@ class Check(Enum):
     TAGS = "tags"
     ARCHIVE = "archive"
     WHEEL_METADATA = "wheel-metadata"
+    SIZE = "size"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,16 @@ class Finding:
     subject: str
     problem: str
     pypi: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ElfSize:
+    """Where one ELF file's bytes go, uncompressed: symbol tables, debug sections, the rest."""
+
+    path: str
+    size: int
+    symtab: int  # .symtab and .strtab: names for debuggers and profilers, never for the loader
+    debug: int  # .debug_* and .zdebug_*
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +198,11 @@ class WheelFacts:
     wheel_bad_lines: tuple[str, ...] = ()
     #: The file name's tags, expanded (``cp311-cp311-manylinux_2_17_x86_64``).
     filename_tags: tuple[str, ...] = ()
+    #: The wheel's size on disk, the size budget it was read under (0: none),
+    #: and, only when it is over the budget, where its ELF files' bytes go.
+    wheel_bytes: int = 0
+    size_budget: int = 0
+    elf_sizes: tuple[ElfSize, ...] = ()
 
     @property
     def declared_platforms(self) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal, TypeVar
 
 from ._errors import InvalidWheelError, ScratchSpaceError, one_line
 from ._model import ELF_MAGIC, ByteSource, Finding
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _MiB = 1 << 20
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,9 @@ class Limits:
     max_undefined: int = 100_000
     max_needed: int = 1_000
     max_work: int = 4_000_000
+    #: Not a read limit but the ``size`` check's budget for the wheel file (0: off).
+    #: It sits here so the CLI and the plugin get it from :data:`LIMIT_OPTIONS`.
+    max_wheel_bytes: int = 0
 
 
 def parse_size(text: str) -> int:
@@ -155,6 +159,14 @@ LIMIT_OPTIONS: tuple[LimitOption, ...] = (
     _option("max_undefined", "max-undefined", "count", "distinct undefined symbols of one ELF file"),
     _option("max_needed", "max-needed", "count", "DT_NEEDED entries of one ELF file"),
     _option("max_work", "max-work", "count", "work units for one input: 1 per dynamic symbol, 20 per entry kept"),
+    LimitOption(
+        "max_wheel_bytes",
+        "--max-wheel-size",
+        "manylinux_max_wheel_size",
+        "size budget of a wheel file, checked by the size check, K/M/G suffixes "
+        "(default off; PyPI's default file limit is 100M)",
+        "size",
+    ),
 )
 
 
@@ -421,6 +433,27 @@ class InputReader:
             count = self._elf_members
         if count > self.limits.max_elf_members:
             raise self.fail(f"more than {self.limits.max_elf_members} ELF files, over the limit")
+
+    def wheel_bytes(self) -> int:
+        """The wheel's size on disk (0 for a directory or an installed distribution)."""
+        return self.path.stat().st_size if self.kind in ("wheel", "elf") else 0
+
+    def with_member(self, name: str, read: Callable[[IO[bytes]], _T]) -> _T:
+        """``read`` over a seekable copy of one member, inflated into a temporary file.
+
+        Only for the size check's attribution, on wheels already over budget:
+        the members pass keeps no whole member, and section headers sit at the end.
+        """
+        if self.kind != "wheel" or self._zip is None:
+            with (self.path if self.kind == "elf" else self.path / name).open("rb") as f:
+                return read(f)
+        try:
+            with self._zip.open(self._infos[name]) as src, tempfile.TemporaryFile() as store:
+                while chunk := src.read(_CHUNK):
+                    store.write(chunk)
+                return read(store)
+        except _INFLATE_ERRORS as e:
+            raise self.fail(f"cannot inflate ({e})", name) from e
 
     def framing(self) -> tuple[Finding, ...]:
         """Zip framing problems (see :func:`read_framing`); none for a directory or ELF file."""

@@ -13,14 +13,18 @@ import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
+from builders import record_hash
 from malformed import CASES, Case, read_entries, write_zip
 from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, fetch
 
+from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import audit
-from pytest_manylinux._checks import PYPI_REFUSES, REGISTRY, WHEEL_CHECKS, Allowances
+from pytest_manylinux._checks import PYPI_FILE_LIMIT, PYPI_REFUSES, REGISTRY, WHEEL_CHECKS, Allowances
+from pytest_manylinux._elf import section_sizes
 from pytest_manylinux._errors import InvalidWheelError, UnknownPolicyError
 from pytest_manylinux._model import Audit, Check, Violation
 from pytest_manylinux._policy import PROVISIONAL_MINORS, load_policies
+from pytest_manylinux._wheel import Limits
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -188,3 +192,73 @@ def test_an_implausible_pep600_name_stays_a_usage_error() -> None:
         policies.validate(f"manylinux_2_{newest + PROVISIONAL_MINORS + 1}")
     with pytest.raises(UnknownPolicyError):
         policies.validate("manylinux_2_99")
+
+
+# -- the size budget (item 5) --------------------------------------------------------------------
+
+
+def test_section_sizes_agree_with_pyelftools(fx: Fixtures) -> None:
+    """The attribution reader against an implementation we did not write."""
+    from elftools.elf.elffile import ELFFile  # noqa: PLC0415 - the oracle
+
+    for path in (fx.ext_2_17, fx.ext_unallowed):
+        with path.open("rb") as f:
+            size, symtab, debug = section_sizes(f)
+            f.seek(0)
+            sections = [(s.name, s["sh_size"]) for s in ELFFile(f).iter_sections() if s["sh_type"] != "SHT_NOBITS"]
+        assert size == path.stat().st_size
+        assert symtab == sum(n for name, n in sections if name in (".symtab", ".strtab"))
+        assert symtab > 0
+        assert debug == sum(n for name, n in sections if name.startswith((".debug_", ".zdebug_")))
+
+
+def test_over_budget_fails_with_attribution(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    path = wheel({f"pkg/_x{SO}": fx.ext_2_17})
+    assert audit(path, limits=Limits(max_wheel_bytes=path.stat().st_size)).passed
+    result = audit(path, limits=Limits(max_wheel_bytes=1024))
+    found = [v for v in result.verdicts[0].violations if v.check is Check.SIZE]
+    assert [v.subject for v in found] == ["(wheel file)", f"pkg/_x{SO}"]
+    assert "over the 0.0 MiB budget; PyPI's default limit is 100.0 MiB" in found[0].hint
+    assert ".symtab/.strtab" in found[1].hint
+    assert "code and data" in found[1].hint
+    assert not result.passed
+    allowed = audit(path, limits=Limits(max_wheel_bytes=1024), allow=Allowances(checks={"size": "granted 200M"}))
+    assert allowed.passed
+
+
+def test_a_generated_wheel_over_pypis_limit(fx: Fixtures, tmp_path: Path) -> None:
+    """Over PyPI's 100 MiB, generated on the fly (stored, so not a zip bomb), never committed."""
+    path = tmp_path / "big-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    so = fx.ext_2_17.read_bytes()
+    blob = bytes(PYPI_FILE_LIMIT + 1)
+    dist = "big-1.0.dist-info"
+    files = {
+        f"big/_x{SO}": so,
+        "big/blob.bin": blob,
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-manylinux_2_17_x86_64\n",
+        f"{dist}/METADATA": b"Metadata-Version: 2.1\nName: big\nVersion: 1.0\n",
+    }
+    record = "".join(f"{n},{record_hash(d)},{len(d)}\n" for n, d in files.items()) + f"{dist}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in {**files, f"{dist}/RECORD": record.encode()}.items():
+            zf.writestr(name, data)
+    result = audit(path, limits=Limits(max_wheel_bytes=PYPI_FILE_LIMIT))
+    found = [v for v in result.verdicts[0].violations if v.check is Check.SIZE]
+    assert found[0].hint.startswith("100.0 MiB, over the 100.0 MiB budget (PyPI's default limit)")
+    assert [v.check for v in result.verdicts[0].violations] == [Check.SIZE] * len(found)
+
+
+def test_the_budget_is_an_option_of_the_cli_and_the_plugin(
+    fx: Fixtures, wheel: Callable[..., Path], pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = wheel({f"pkg/_x{SO}": fx.ext_2_17})
+    assert main([str(path), "--no-cache", "--max-wheel-size", "1K"]) == 1
+    assert "(wheel file)" in capsys.readouterr().out
+    assert main([str(path), "--no-cache", "--max-wheel-size", "100M"]) == 0
+    pytester.makeini("[pytest]\nmanylinux_max_wheel_size = 100M\n")
+    gate = ["-p", "no:cacheprovider", "--manylinux-policy=auto", f"--manylinux-wheel={path}"]
+    result = pytester.runpytest(*gate, "-k", "size")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest(*gate, "--manylinux-max-wheel-size=1K", "-k", "size")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*(wheel file)*over the 0.0 MiB budget*"])
