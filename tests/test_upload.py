@@ -262,3 +262,42 @@ def test_the_budget_is_an_option_of_the_cli_and_the_plugin(
     result = pytester.runpytest(*gate, "--manylinux-max-wheel-size=1K", "-k", "size")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*(wheel file)*over the 0.0 MiB budget*"])
+
+
+# -- WHEEL fields, one rule each -------------------------------------------------------------------
+
+_WHEEL = "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-manylinux_2_17_x86_64\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "problem"),
+    [
+        (_WHEEL.replace("Wheel-Version: 1.0\n", ""), "Wheel-Version", "missing from WHEEL"),
+        (_WHEEL.replace("1.0", "2.0"), "Wheel-Version: 2.0", "installers refuse"),
+        (_WHEEL.replace("1.0", "one"), "Wheel-Version: one", "not a major.minor"),
+        (_WHEEL.replace("false", "maybe"), "Root-Is-Purelib: maybe", "neither"),
+        (_WHEEL + "not a field\n", "not a field", "not 'Key: Value'"),
+        (_WHEEL + "Tag: cp311-abi3-manylinux_2_17_x86_64\n", "cp311-abi3-manylinux_2_17_x86_64", "not in the file"),
+        (_WHEEL.replace("cp311-cp311", "cp311"), "Tag: cp311-manylinux_2_17_x86_64", "python-abi-platform"),
+    ],
+    ids=["no-version", "version-2", "bad-version", "purelib-maybe", "bad-line", "extra-tag", "short-tag"],
+)
+def test_wheel_fields(fx: Fixtures, wheel: Callable[..., Path], text: str, subject: str, problem: str) -> None:
+    path = wheel(
+        {f"pkg/_x{SO}": fx.ext_2_17, "pkg-1.0.dist-info/WHEEL": text.encode()},
+        tags="cp311-cp311-manylinux_2_17_x86_64",
+    )
+    found = [v for v in _upload_violations(audit(path)) if v.check is Check.WHEEL_METADATA]
+    assert [v.subject for v in found] == [subject]
+    assert problem in found[0].hint
+
+
+def test_an_extension_module_in_a_purelib_wheel(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    """Root-Is-Purelib: true puts the extension in purelib; shared libraries alone (nvidia-*) still pass."""
+    text = _WHEEL.replace("false", "true").encode()
+    path = wheel(
+        {f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg-1.0.dist-info/WHEEL": text}, tags="cp311-cp311-manylinux_2_17_x86_64"
+    )
+    found = [v for v in _upload_violations(audit(path)) if v.check is Check.WHEEL_METADATA]
+    assert [v.subject for v in found] == [f"pkg/ext_2_17{SO}"]
+    assert "extension module in a Root-Is-Purelib: true wheel" in found[0].hint
