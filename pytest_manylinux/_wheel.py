@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import lzma
-import mmap
 import os
 import re
 import stat
@@ -461,9 +460,11 @@ class InputReader:
         if self.kind != "wheel":
             return ()
         try:
-            # Mapped, not read: ten thousand local headers cost no system call each.
-            with self.path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                return read_framing(_View(view), len(view), self.limits.max_entries)
+            # pread, not a buffered file: each local header is one small read, not a seek
+            # and a refill; and not mmap, whose touched pages would count as our memory.
+            with self.path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                return read_framing(_View(f.fileno(), size), size, self.limits.max_entries)
         except OSError as e:
             raise self.fail(f"cannot read: {e.strerror or e}") from e
 
@@ -843,19 +844,24 @@ class _Seekable(Protocol):
 
 
 class _View:
-    """A file-like view of a mapped file: seeking past the end is allowed, as on a file."""
+    """Reads at a position with ``os.pread``: one system call per read, no buffer to refill."""
 
-    def __init__(self, data: mmap.mmap) -> None:
-        self._data = data
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self._size = size
         self._pos = 0
 
     def seek(self, pos: int, whence: int = 0, /) -> int:
-        self._pos = max(0, pos + (len(self._data) if whence == 2 else self._pos if whence == 1 else 0))  # noqa: PLR2004
+        if whence != 0:
+            raise ValueError(whence)  # the framing walk seeks only to absolute offsets
+        self._pos = max(0, pos)
         return self._pos
 
     def read(self, size: int = -1, /) -> bytes:
-        end = len(self._data) if size < 0 else self._pos + size
-        chunk = self._data[self._pos : end]
+        if size < 0:
+            raise ValueError(size)
+        # A hostile zip64 size must not become a huge buffer: never past the end of the file.
+        chunk = os.pread(self._fd, max(0, min(size, self._size - self._pos)), self._pos)
         self._pos += len(chunk)
         return chunk
 
