@@ -19,7 +19,7 @@ from . import _cache
 from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings
 from ._errors import InvalidELFError
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
-from ._model import Audit, Check, ElfFacts, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
+from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
 
@@ -251,7 +251,17 @@ def _stat_stamp(st: os.stat_result) -> tuple[int, ...]:
 
 def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
     meta = reader.metadata()
+    archive = reader.framing()
     elves = [facts for facts in _read_members(reader, members) if facts is not None]
+    record_problems = reader.verify_record()  # after the members pass, which hashed every member
+    wheel_file = meta.wheel_file
+    wheel_bytes = reader.wheel_bytes()
+    budget = reader.limits.max_wheel_bytes
+    sizes: tuple[ElfSize, ...] = ()
+    if budget and wheel_bytes > budget:  # attribution only for a failing wheel: it re-inflates its ELF files
+        from ._elf import section_sizes  # noqa: PLC0415
+
+        sizes = tuple(ElfSize(e.path, *reader.with_member(e.path, section_sizes)) for e in elves)
     return WheelFacts(
         path=reader.display,
         kind=reader.kind,
@@ -263,6 +273,18 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         wheel_platforms=meta.wheel_platforms,
         record=meta.record,
         elves=tuple(elves),
+        archive=archive,
+        record_verified=record_problems is not None,
+        record_problems=record_problems or (),
+        has_wheel_file=wheel_file is not None,
+        wheel_version=wheel_file.version if wheel_file else None,
+        root_is_purelib=wheel_file.root_is_purelib if wheel_file else None,
+        wheel_tag_lines=wheel_file.tag_lines if wheel_file else (),
+        wheel_bad_lines=wheel_file.bad_lines if wheel_file else (),
+        filename_tags=meta.filename_tags,
+        wheel_bytes=wheel_bytes,
+        size_budget=budget,
+        elf_sizes=sizes,
     )
 
 

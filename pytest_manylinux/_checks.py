@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from ._model import Check, ElfFacts, Libc, Policy, Violation, WheelFacts
+from ._model import Check, ElfFacts, Finding, Libc, Policy, Violation, WheelFacts
 from ._policy import LOADER_SONAMES, expected_interpreters, musl_time64_symbols, version_key
 from ._stable_abi import ABI3T_MINIMUM, PyVersion, abi3t_hazards, judge_imports, minimum_abi3, reserved_exports
 
@@ -31,6 +31,8 @@ __all__ = [
     "FILE_CHECKS",
     "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
+    "PYPI_FILE_LIMIT",
+    "PYPI_REFUSES",
     "REGISTRY",
     "WHEEL_CHECKS",
     "ABI3Claim",
@@ -84,9 +86,16 @@ class Allowances:
     #: (no wheel tags to read it from) is judged against, like abi3audit's
     #: ``--assume-minimum-abi3``. Without it only "not in the stable ABI" can fail.
     assume_abi3: tuple[int, int] | None = None
+    #: Wheel-scope upload checks (issue 11): ``archive``, ``record`` or
+    #: ``wheel-metadata`` for the whole check, ``record:pkg/data.bin`` for one subject.
+    checks: Mapping[str, str] = field(default_factory=dict)
 
     def library(self, name: str) -> str | None:
         return self.libraries.get(name)
+
+    def check(self, check: Check, subject: str) -> str | None:
+        """The reason a check's violation about ``subject`` is accepted, if it is."""
+        return self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
 
     def symbol(self, version: str, symbols: Iterable[str]) -> str | None:
         """The reason when a version, or every symbol needing it, is allowed."""
@@ -739,16 +748,185 @@ def _some(names: Sequence[str]) -> str:
 
 
 def _record(ctx: Context) -> Iterable[Violation]:
-    """Every ELF file must be listed in RECORD, or installers cannot track or remove it."""
+    """Every member listed in RECORD with its true sha256 and size, nothing else listed (wheel spec).
+
+    Without RECORD an installer cannot track or remove files; with a wrong one
+    it installs bytes nobody signed off. PyPI refuses mismatches from February 2026.
+    """
     facts = ctx.wheel
     if facts.kind != "wheel":
         return
     if facts.record is None:
-        yield Violation(Check.RECORD, "RECORD", hint="the wheel has no RECORD file")
+        yield Violation(
+            Check.RECORD,
+            "RECORD",
+            hint="the wheel has no RECORD file",
+            allowed_by=ctx.allow.check(Check.RECORD, "RECORD"),
+        )
+        return
+    if facts.record_verified:
+        elves = {elf.path for elf in facts.elves}
+        for finding in facts.record_problems:
+            hint = finding.problem
+            if hint == "missing from RECORD" and finding.subject in elves:
+                hint = "ELF file missing from RECORD"
+            yield _finding(Check.RECORD, finding, hint, ctx)
         return
     for elf in facts.elves:
         if elf.path not in facts.record:
-            yield Violation(Check.RECORD, elf.path, hint="ELF file missing from RECORD")
+            yield Violation(
+                Check.RECORD,
+                elf.path,
+                hint="ELF file missing from RECORD",
+                allowed_by=ctx.allow.check(Check.RECORD, elf.path),
+            )
+
+
+#: Marks a hint whose rule PyPI's upload validation enforces.
+PYPI_REFUSES = " (PyPI refuses)"
+
+
+def _finding(check: Check, finding: Finding, hint: str, ctx: Context) -> Violation:
+    return Violation(
+        check,
+        finding.subject,
+        hint=hint + (PYPI_REFUSES if finding.pypi else ""),
+        allowed_by=ctx.allow.check(check, finding.subject),
+    )
+
+
+def _archive(ctx: Context) -> Iterable[Violation]:
+    """Zip framing that two zip readers could read two ways (PyPI's upload validation)."""
+    for finding in ctx.wheel.archive:
+        yield _finding(Check.ARCHIVE, finding, finding.problem, ctx)
+
+
+#: WHEEL's format version this reader knows: installers refuse a higher major version.
+WHEEL_VERSION = (1, 0)
+
+
+def _wheel_metadata(ctx: Context) -> Iterable[Violation]:
+    """WHEEL as the binary distribution format spec writes it, and where ELF files sit.
+
+    Tag lines must be expanded (one tag each) and equal to the file name's tags
+    (pip issue 13709; PyPI since warehouse PR 19411); Root-Is-Purelib must
+    match content: ELF files under ``.data/purelib`` of a platform wheel, or in
+    a purelib wheel, are installed where platform code must not go (auditwheel
+    refuses them).
+    """
+    facts = ctx.wheel
+    if facts.kind != "wheel":
+        return
+    found: list[Finding] = []
+    if not facts.has_wheel_file:
+        found.append(Finding("WHEEL", "the wheel has no .dist-info/WHEEL file", pypi=True))
+    else:
+        found.extend(_wheel_fields(facts))
+        found.extend(_wheel_tags(facts))
+    found.extend(_purelib(facts))
+    for finding in found:
+        yield _finding(Check.WHEEL_METADATA, finding, finding.problem, ctx)
+
+
+def _wheel_fields(facts: WheelFacts) -> Iterable[Finding]:
+    for line in facts.wheel_bad_lines:
+        yield Finding(line, "a WHEEL line that is not 'Key: Value'", pypi=True)
+    version = facts.wheel_version
+    if version is None:
+        yield Finding("Wheel-Version", "missing from WHEEL", pypi=True)
+    else:
+        parts = version.split(".")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):  # noqa: PLR2004 - major.minor
+            yield Finding(f"Wheel-Version: {version}", "not a major.minor version", pypi=True)
+        elif int(parts[0]) != WHEEL_VERSION[0]:
+            yield Finding(f"Wheel-Version: {version}", "a format version installers refuse (they read 1.x)", pypi=True)
+    purelib = facts.root_is_purelib
+    if purelib is None:
+        yield Finding("Root-Is-Purelib", "missing from WHEEL", pypi=False)
+    elif purelib.lower() not in ("true", "false"):
+        yield Finding(f"Root-Is-Purelib: {purelib}", "neither 'true' nor 'false'", pypi=False)
+
+
+def _wheel_tags(facts: WheelFacts) -> Iterable[Finding]:
+    expanded: set[str] = set()
+    for line in facts.wheel_tag_lines:
+        parts = line.split("-")
+        if len(parts) != 3 or not all(parts):  # noqa: PLR2004 - python-abi-platform
+            yield Finding(f"Tag: {line}", "not a python-abi-platform tag", pypi=True)
+            continue
+        if any("." in part for part in parts):
+            yield Finding(f"Tag: {line}", "compressed: WHEEL needs one expanded tag per Tag line", pypi=True)
+        expanded.update(
+            f"{py}-{abi}-{plat}"
+            for py in parts[0].split(".")
+            for abi in parts[1].split(".")
+            for plat in parts[2].split(".")
+        )
+    if not facts.filename_tags:
+        return
+    named = set(facts.filename_tags)
+    # A platform in only one of the two is the tags check's finding; judge the rest here.
+    shared = {t.rsplit("-", 1)[-1] for t in named} & {t.rsplit("-", 1)[-1] for t in expanded}
+    for tag in sorted(named - expanded):
+        if tag.rsplit("-", 1)[-1] in shared:
+            yield Finding(tag, "in the file name, but in no WHEEL Tag line", pypi=True)
+    for tag in sorted(expanded - named):
+        if tag.rsplit("-", 1)[-1] in shared:
+            yield Finding(tag, "in WHEEL's Tag lines, but not in the file name", pypi=True)
+
+
+def _purelib(facts: WheelFacts) -> Iterable[Finding]:
+    purelib = (facts.root_is_purelib or "").lower()
+    for elf in facts.elves:
+        top, _, rest = elf.path.partition("/")
+        if purelib == "true":
+            # Extension modules are interpreter- and platform-specific: platlib's. Shared
+            # libraries and executables in purelib wheels (nvidia-*, pyinstaller) still load.
+            if elf.python_init is not None and not top.endswith(".data"):
+                yield Finding(elf.path, "an extension module in a Root-Is-Purelib: true wheel", pypi=False)
+        elif top.endswith(".data") and rest.startswith("purelib/"):
+            yield Finding(elf.path, "an ELF file under .data/purelib of a platform wheel", pypi=False)
+
+
+#: PyPI's default upload limit per file (warehouse: 100 MiB), shown next to a budget.
+PYPI_FILE_LIMIT = 100 << 20
+_SIZE_LINES = 10  # the files that carry the most, biggest first
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+def _size(ctx: Context) -> Iterable[Violation]:
+    """A wheel over the size budget, with where its ELF bytes go (issue 11).
+
+    PyPI refuses files over its default limit unless the project was granted
+    more; most of an oversized wheel is usually symbol tables and debug
+    sections the loader never reads (tensorflow_cpu 2.15: 176 MiB of
+    .symtab/.strtab, 23 MiB of .debug_*).
+    """
+    facts = ctx.wheel
+    if not facts.size_budget or facts.wheel_bytes <= facts.size_budget:
+        return
+    name = facts.path.rsplit("/", 1)[-1]
+    limit = _mib(PYPI_FILE_LIMIT)
+    pypi = " (PyPI's default limit)" if facts.size_budget == PYPI_FILE_LIMIT else f"; PyPI's default limit is {limit}"
+    sizes = facts.elf_sizes
+    symtab, debug = sum(s.symtab for s in sizes), sum(s.debug for s in sizes)
+    where = f": {_mib(symtab)} .symtab/.strtab and {_mib(debug)} .debug_* in {len(sizes)} ELF files (uncompressed)"
+    allowed = ctx.allow.check(Check.SIZE, name)
+    yield Violation(
+        Check.SIZE,
+        "(wheel file)",  # sorts before the member lines
+        expected=f"at most {_mib(facts.size_budget)}",
+        hint=f"{_mib(facts.wheel_bytes)}, over the {_mib(facts.size_budget)} budget{pypi}{where if sizes else ''}",
+        allowed_by=allowed,
+    )
+    ranked = [s for s in sorted(sizes, key=lambda s: (-(s.symtab + s.debug), s.path)) if s.symtab or s.debug]
+    for size in ranked[:_SIZE_LINES]:
+        code = size.size - size.symtab - size.debug
+        hint = f"{_mib(size.symtab)} .symtab/.strtab, {_mib(size.debug)} .debug_*, {_mib(code)} code and data"
+        yield Violation(Check.SIZE, size.path, hint=hint, allowed_by=allowed)
 
 
 def _definitions() -> Iterable[CheckDef]:
@@ -823,7 +1001,24 @@ def _definitions() -> Iterable[CheckDef]:
     )  # fmt: skip
     yield CheckDef(
         Check.RECORD, wheel, "RECORD", Layout.LINES, decides_tag=False, wheel_rule=_record,
-        remedy="let the build backend write RECORD, or rebuild it after editing the wheel (`wheel pack`)",
+        remedy="let the build backend write RECORD, or rebuild it after editing the wheel (`wheel unpack`, "
+        "edit, `wheel pack` rewrites every hash)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.ARCHIVE, wheel, "zip archive", Layout.LINES, decides_tag=False, wheel_rule=_archive,
+        remedy="rebuild the wheel with its build backend or `python -m wheel pack` (one pass, no appending, "
+        "no data descriptors, no comments); never edit it with a generic zip tool",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.WHEEL_METADATA, wheel, "WHEEL metadata", Layout.LINES, decides_tag=False, wheel_rule=_wheel_metadata,
+        remedy="write one expanded `Tag:` line per file-name tag, `Wheel-Version: 1.0` and the true "
+        "`Root-Is-Purelib` (false with compiled code; extensions at the root or in .data/platlib), "
+        "or upgrade the build backend (maturin >= 1.9.4)",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.SIZE, wheel, "wheel size", Layout.LINES, decides_tag=False, wheel_rule=_size,
+        remedy="drop symbol tables and debug sections: `strip --strip-debug` (or --strip-unneeded) the libraries, "
+        "link with -Wl,--strip-all, or `auditwheel repair --strip`; ship debug info separately",
     )  # fmt: skip
     yield CheckDef(
         Check.TAGS, wheel, "declared tags", Layout.LINES, decides_tag=False,

@@ -40,8 +40,9 @@ from ._model import ELF_MAGIC, ByteSource, ElfFacts, SymbolRef, VersionNeed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
+    from typing import IO
 
-__all__ = ["ELF_MAGIC", "ElfLimits", "WorkBudget", "read_facts"]
+__all__ = ["ELF_MAGIC", "ElfLimits", "WorkBudget", "read_facts", "section_sizes"]
 
 
 # Program header types and flags (gABI), GNU extensions.
@@ -982,3 +983,55 @@ def _arch(machine: str, elf_class: int, little: bool, flags: int) -> tuple[str |
         if flags & _EF_ARM_ABI_FLOAT_HARD != _EF_ARM_ABI_FLOAT_HARD:
             return None, "armv7l needs the hard-float ABI"
     return arch, None
+
+
+# -- size attribution (issue 11) ----------------------------------------------------------------
+
+#: (e_shoff, e_shentsize/e_shnum/e_shstrndx) offsets and formats, and the section header's
+#: (sh_name, sh_type, sh_offset, sh_size) per ELF class (gABI "ELF Header", "Sections").
+_SIZE_LAYOUT = {
+    1: (0x20, "I", 0x2E, "IIxxxxxxxxII"),
+    2: (0x28, "Q", 0x3A, "IIxxxxxxxxxxxxxxxxQQ"),
+}
+_SHT_NOBITS = 8
+_MAX_SHSTRTAB = 16 << 20
+
+
+def section_sizes(stream: IO[bytes]) -> tuple[int, int, int]:
+    """(file size, .symtab + .strtab bytes, .debug_* bytes) of an ELF file; zeros where unreadable.
+
+    Attribution for the size check, never part of a verdict: the loader reads
+    none of these sections, which is why ``strip`` can drop them. Bounded by
+    the section count (at most 65,535) and a 16 MiB section-name table.
+    """
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    ident = stream.read(64)
+    if len(ident) < 64 or ident[:4] != ELF_MAGIC or ident[4] not in _SIZE_LAYOUT or ident[5] not in (1, 2):
+        return size, 0, 0
+    end = "<" if ident[5] == 1 else ">"
+    shoff_at, shoff_fmt, counts_at, shdr_fmt = _SIZE_LAYOUT[ident[4]]
+    (shoff,) = struct.unpack_from(end + shoff_fmt, ident, shoff_at)
+    shentsize, shnum, shstrndx = struct.unpack_from(end + "HHH", ident, counts_at)
+    shdr = struct.Struct(end + shdr_fmt)
+    if not shnum or shentsize < shdr.size or shoff + shnum * shentsize > size or shstrndx >= shnum:
+        return size, 0, 0
+    stream.seek(shoff)
+    table = stream.read(shnum * shentsize)
+    sections = [shdr.unpack_from(table, i * shentsize) for i in range(shnum)]
+    _, _, names_at, names_size = sections[shstrndx]
+    if names_at + names_size > size or names_size > _MAX_SHSTRTAB:
+        return size, 0, 0
+    stream.seek(names_at)
+    names = stream.read(names_size)
+    symtab = debug = 0
+    for name_at, sh_type, _, sh_size in sections:
+        if sh_type == _SHT_NOBITS or name_at >= len(names):
+            continue
+        stop = names.find(b"\0", name_at)
+        name = names[name_at : stop if stop >= 0 else len(names)]
+        if name in (b".symtab", b".strtab"):
+            symtab += sh_size
+        elif name.startswith((b".debug_", b".zdebug_")):
+            debug += sh_size
+    return size, symtab, debug

@@ -33,7 +33,9 @@ __all__ = [
     "ByteSource",
     "Check",
     "ElfFacts",
+    "ElfSize",
     "FileVerdict",
+    "Finding",
     "Libc",
     "Policy",
     "SymbolRef",
@@ -80,6 +82,9 @@ class Check(Enum):
     STABLE_ABI = "stable-abi"
     RECORD = "record"
     TAGS = "tags"
+    ARCHIVE = "archive"
+    WHEEL_METADATA = "wheel-metadata"
+    SIZE = "size"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,29 @@ class SymbolRef:
     library: str | None = None
     weak: bool = False
     function: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem a reader found in the wheel's own structure (zip framing, RECORD).
+
+    ``subject`` is the member it concerns (or ``(archive)``), ``problem`` the
+    rule it breaks, and ``pypi`` whether PyPI refuses the upload for it.
+    """
+
+    subject: str
+    problem: str
+    pypi: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ElfSize:
+    """Where one ELF file's bytes go, uncompressed: symbol tables, debug sections, the rest."""
+
+    path: str
+    size: int
+    symtab: int  # .symtab and .strtab: names for debuggers and profilers, never for the loader
+    debug: int  # .debug_* and .zdebug_*
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +191,26 @@ class WheelFacts:
     wheel_platforms: tuple[str, ...] | None = None
     record: frozenset[str] | None = None
     elves: tuple[ElfFacts, ...] = ()
+    #: Zip framing problems (trailing data, data descriptors, local vs central
+    #: headers ...), found by walking the archive's records (issue 11).
+    archive: tuple[Finding, ...] = ()
+    #: Whether every member was hashed against RECORD, and what disagreed.
+    record_verified: bool = False
+    record_problems: tuple[Finding, ...] = ()
+    #: WHEEL as written: its Wheel-Version and Root-Is-Purelib values, its raw
+    #: Tag values, and lines that are not ``Key: Value``.
+    has_wheel_file: bool = False
+    wheel_version: str | None = None
+    root_is_purelib: str | None = None
+    wheel_tag_lines: tuple[str, ...] = ()
+    wheel_bad_lines: tuple[str, ...] = ()
+    #: The file name's tags, expanded (``cp311-cp311-manylinux_2_17_x86_64``).
+    filename_tags: tuple[str, ...] = ()
+    #: The wheel's size on disk, the size budget it was read under (0: none),
+    #: and, only when it is over the budget, where its ELF files' bytes go.
+    wheel_bytes: int = 0
+    size_budget: int = 0
+    elf_sizes: tuple[ElfSize, ...] = ()
 
     @property
     def declared_platforms(self) -> tuple[str, ...]:

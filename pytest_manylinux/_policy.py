@@ -243,6 +243,8 @@ class PolicySet:
         known = sorted(v for p in self._policies if (v := _glibc_of(p.name)) is not None)
         if glibc is not None and known and known[0] < glibc < known[-1]:
             return  # a PEP 600 tag between two known policies: judged by interpolation
+        if glibc is not None and known and _provisional(known[-1], glibc):
+            return  # a plausible PEP 600 tag newer than the data: judged provisionally (issue 11)
         if glibc is not None and known:
             newest = f"manylinux_{known[-1][0]}_{known[-1][1]}"
             reason = (
@@ -303,6 +305,8 @@ class PolicySet:
             (ver, p) for p in self.family(Libc.GLIBC, arch) if (ver := _glibc_of(p.name)) is not None and ver < wanted
         ]
         newer = [p for p in self.family(Libc.GLIBC, arch) if (v := _glibc_of(p.name)) and v > wanted]
+        if older and not newer:
+            return self._provisional(base, wanted, max(older, key=lambda item: item[0]))
         if not older or not newer:
             return None
         _, base_policy = max(older, key=lambda item: item[0])
@@ -322,6 +326,43 @@ class PolicySet:
             symbol_versions=versions,
             note=f"not in the policy data; judged as {base_policy.name} plus GLIBC up to {wanted[0]}.{wanted[1]}",
         )
+
+    @staticmethod
+    def _provisional(base: str, wanted: tuple[int, int], newest: tuple[tuple[int, int], Policy]) -> Policy | None:
+        """A PEP 600 tag newer than the policy data (a new distro's manylinux_2_42), judged provisionally.
+
+        PEP 600 defines the tag by its glibc version alone, so a tag the data
+        has not caught up with is still a promise we can partly hold: the
+        newest known policy plus GLIBC versions up to the tag's. Other
+        libraries (libstdc++, libgcc) stay at the newest policy's, which may
+        refuse what the real policy will allow: the note says so. Only up to
+        :data:`PROVISIONAL_MINORS` glibc releases past the data (about five
+        years); beyond that the name is more likely a typo (manylinux_2_99).
+        """
+        version, policy = newest
+        if not _provisional(version, wanted):
+            return None
+        glibc = policy.symbol_versions.get("GLIBC", frozenset()) | {
+            f"GLIBC_{wanted[0]}.{minor}" for minor in range(version[1] + 1, wanted[1] + 1)
+        }
+        return replace(
+            policy,
+            name=base,
+            aliases=(),
+            priority=policy.priority - 1,
+            symbol_versions={**policy.symbol_versions, "GLIBC": frozenset(glibc)},
+            note=f"provisional: newer than the policy data, which ends at {policy.name}; judged as {policy.name} "
+            f"plus GLIBC up to {wanted[0]}.{wanted[1]}, other libraries as {policy.name}",
+        )
+
+
+#: How many glibc minor releases past the newest policy a PEP 600 name may be and
+#: still be judged (provisionally): glibc releases twice a year, so about five years.
+PROVISIONAL_MINORS = 10
+
+
+def _provisional(newest: tuple[int, int], wanted: tuple[int, int]) -> bool:
+    return wanted[0] == newest[0] and newest[1] < wanted[1] <= newest[1] + PROVISIONAL_MINORS
 
 
 def _glibc_of(name: str) -> tuple[int, int] | None:

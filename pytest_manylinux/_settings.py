@@ -48,6 +48,10 @@ ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reaso
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 BUILD_CHOICES = ("auto", "always", "never")
+#: The size budget's CLI twin of ``manylinux_max_wheel_size`` (from ``_wheel.LIMIT_OPTIONS``).
+MAX_WHEEL_SIZE_HELP = (
+    "size budget of each wheel file, checked by the size check, K/M/G suffixes (default off; PyPI's default is 100M)"
+)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -62,6 +66,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--manylinux-baseline", metavar="FILE|DIR|WHEEL", help=BASELINE_HELP)
     group.addoption("--manylinux-update-baseline", action="store_true", default=False, help=UPDATE_BASELINE_HELP)
     group.addoption("--manylinux-baseline-size-ratio", metavar="R", help=SIZE_RATIO_HELP)
+    group.addoption("--manylinux-max-wheel-size", metavar="SIZE", help=MAX_WHEEL_SIZE_HELP)
     parser.addini("manylinux_policy", POLICY_HELP)
     parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
     parser.addini("manylinux_build", BUILD_HELP, default="auto")
@@ -238,11 +243,14 @@ def _limits(config: pytest.Config) -> dict[str, int]:
     out: dict[str, int] = {}
     for option in LIMIT_OPTIONS:
         value = str(config.getini(option.ini) or "").strip()
+        source = option.ini
+        if option.field == "max_wheel_bytes" and config.getoption("manylinux_max_wheel_size"):
+            value, source = str(config.getoption("manylinux_max_wheel_size")).strip(), "--manylinux-max-wheel-size"
         if value:
             try:
                 out[option.field] = option.parse(value)
             except ValueError as e:
-                raise pytest.UsageError(f"{option.ini}: {e}") from e
+                raise pytest.UsageError(f"{source}: {e}") from e
     return out
 
 

@@ -9,13 +9,16 @@ and nothing from it is executed; symlinks are never followed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
+import hashlib
 import io
 import lzma
 import os
 import re
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -23,18 +26,31 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from ._errors import InvalidWheelError, ScratchSpaceError, one_line
-from ._model import ELF_MAGIC, ByteSource
+from ._model import ELF_MAGIC, ByteSource, Finding
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from types import TracebackType
 
-__all__ = ["LIMIT_OPTIONS", "LimitOption", "Limits", "Member", "Metadata", "open_input", "parse_count", "parse_size"]
+__all__ = [
+    "LIMIT_OPTIONS",
+    "MAX_FINDINGS",
+    "LimitOption",
+    "Limits",
+    "Member",
+    "Metadata",
+    "WheelFile",
+    "open_input",
+    "parse_count",
+    "parse_size",
+    "read_framing",
+]
 
 _MiB = 1 << 20
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,9 @@ class Limits:
     max_undefined: int = 100_000
     max_needed: int = 1_000
     max_work: int = 4_000_000
+    #: Not a read limit but the ``size`` check's budget for the wheel file (0: off).
+    #: It sits here so the CLI and the plugin get it from :data:`LIMIT_OPTIONS`.
+    max_wheel_bytes: int = 0
 
 
 def parse_size(text: str) -> int:
@@ -140,6 +159,14 @@ LIMIT_OPTIONS: tuple[LimitOption, ...] = (
     _option("max_undefined", "max-undefined", "count", "distinct undefined symbols of one ELF file"),
     _option("max_needed", "max-needed", "count", "DT_NEEDED entries of one ELF file"),
     _option("max_work", "max-work", "count", "work units for one input: 1 per dynamic symbol, 20 per entry kept"),
+    LimitOption(
+        "max_wheel_bytes",
+        "--max-wheel-size",
+        "manylinux_max_wheel_size",
+        "size budget of a wheel file, checked by the size check, K/M/G suffixes "
+        "(default off; PyPI's default file limit is 100M)",
+        "size",
+    ),
 )
 
 
@@ -154,6 +181,18 @@ class Metadata:
     record: frozenset[str] | None
     python_tags: tuple[str, ...] = ()
     abi_tags: tuple[str, ...] = ()
+    filename_tags: tuple[str, ...] = ()
+    wheel_file: WheelFile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WheelFile:
+    """The WHEEL file as written, judged later by the ``wheel-metadata`` check."""
+
+    version: str | None = None
+    root_is_purelib: str | None = None
+    tag_lines: tuple[str, ...] = ()
+    bad_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +243,12 @@ class InputReader:
         self._files = files
         self._elf_members = 0  # counted as open_elf finds them, on several threads
         self._count_lock = threading.Lock()
+        # RECORD verification (issue 11): the hash RECORD names per member, and
+        # what each member hashed to when the members pass read it.
+        self._record_rows: list[tuple[str, str, str]] | None = None
+        self._record_name: str | None = None
+        self._algorithms: dict[str, str] = {}
+        self._digests: dict[str, tuple[str, bytes, int]] = {}
         if files is not None:
             self.kind = "installed"
         elif path.is_dir():
@@ -329,15 +374,19 @@ class InputReader:
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         info = self._infos[member.name]
         try:
-            src = self._zip.open(info)
+            opened = self._zip.open(info)
         except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", member.name) from e
-        with src:
+        src = _Hashing(opened, self._algorithms.get(member.name, "sha256"))
+        with opened:
             try:
                 head = src.read(4)
             except _INFLATE_ERRORS as e:
                 raise self.fail(f"cannot inflate ({e})", member.name) from e
             if head != ELF_MAGIC:
+                # Every member is hashed for RECORD in this one pass (issue 11);
+                # zlib and hashlib release the GIL, so it overlaps the parsing.
+                self._drain(src, member.name)
                 yield None
                 return
             self._count_elf()
@@ -362,11 +411,16 @@ class InputReader:
             # Inflate (and discard) the rest, so zipfile checks the CRC and the
             # declared size: a corrupt wheel is a broken release, whatever the
             # parts we read say.
-            try:
-                while src.read(_CHUNK):
-                    pass
-            except _INFLATE_ERRORS as e:
-                raise self.fail(f"cannot inflate ({e})", member.name) from e
+            self._drain(src, member.name)
+
+    def _drain(self, src: _Hashing, name: str) -> None:
+        """Read a member to its end (zipfile checks the CRC there) and keep its hash for RECORD."""
+        try:
+            while src.read(_CHUNK):
+                pass
+        except _INFLATE_ERRORS as e:
+            raise self.fail(f"cannot inflate ({e})", name) from e
+        self._digests[name] = (src.algorithm, src.digest(), src.size)
 
     def _count_elf(self) -> None:
         """Refuse an input with more ELF files than ``max_elf_members`` (issue 9).
@@ -379,6 +433,40 @@ class InputReader:
             count = self._elf_members
         if count > self.limits.max_elf_members:
             raise self.fail(f"more than {self.limits.max_elf_members} ELF files, over the limit")
+
+    def wheel_bytes(self) -> int:
+        """The wheel's size on disk (0 for a directory or an installed distribution)."""
+        return self.path.stat().st_size if self.kind in ("wheel", "elf") else 0
+
+    def with_member(self, name: str, read: Callable[[IO[bytes]], _T]) -> _T:
+        """``read`` over a seekable copy of one member, inflated into a temporary file.
+
+        Only for the size check's attribution, on wheels already over budget:
+        the members pass keeps no whole member, and section headers sit at the end.
+        """
+        if self.kind != "wheel" or self._zip is None:
+            with (self.path if self.kind == "elf" else self.path / name).open("rb") as f:
+                return read(f)
+        try:
+            with self._zip.open(self._infos[name]) as src, tempfile.TemporaryFile() as store:
+                while chunk := src.read(_CHUNK):
+                    store.write(chunk)
+                return read(store)
+        except _INFLATE_ERRORS as e:
+            raise self.fail(f"cannot inflate ({e})", name) from e
+
+    def framing(self) -> tuple[Finding, ...]:
+        """Zip framing problems (see :func:`read_framing`); none for a directory or ELF file."""
+        if self.kind != "wheel":
+            return ()
+        try:
+            # pread, not a buffered file: each local header is one small read, not a seek
+            # and a refill; and not mmap, whose touched pages would count as our memory.
+            with self.path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                return read_framing(_View(f.fileno(), size), size, self.limits.max_entries)
+        except OSError as e:
+            raise self.fail(f"cannot read: {e.strerror or e}") from e
 
     # -- metadata ----------------------------------------------------------
 
@@ -395,26 +483,31 @@ class InputReader:
         platforms: tuple[str, ...] = ()
         pythons: tuple[str, ...] = ()
         abis: tuple[str, ...] = ()
+        expanded: tuple[str, ...] = ()
         if self.path.name.endswith(".whl"):  # also ".whl" itself, which has no suffix
             try:
                 dist, ver, _, tags = parse_wheel_filename(self.path.name)
             except InvalidWheelFilename as e:
                 raise self.fail(f"file name is not a valid wheel name ({e})") from e
             name, version = str(dist), str(ver)
+            expanded = tuple(sorted(str(t) for t in tags))
             platforms = tuple(sorted({t.platform for t in tags}))
             pythons = tuple(sorted({t.interpreter for t in tags}))
             abis = tuple(sorted({t.abi for t in tags}))
         dist_info = self._dist_info(name)
         wheel_platforms = None
         record = None
+        wheel_file = None
         if dist_info is not None:
             text = self._text(f"{dist_info}/WHEEL")
             if text is not None:
                 wheel_platforms = _wheel_platforms(text)
-            text = self._text(f"{dist_info}/RECORD")
+                wheel_file = _wheel_file(text)
+            self._record_name = f"{dist_info}/RECORD"
+            text = self._text(self._record_name)
             if text is not None:
-                record = self._record(text, f"{dist_info}/RECORD")
-        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis)
+                record = self._record(text, self._record_name)
+        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis, expanded, wheel_file)
 
     def _installed_metadata(self) -> Metadata:
         """An installed distribution keeps WHEEL (with its Tag lines) and RECORD."""
@@ -438,9 +531,65 @@ class InputReader:
     def _record(self, text: str, name: str) -> frozenset[str]:
         """RECORD's paths. Bare CRs split rows as csv expects; a field over csv's 128 KiB limit is an error."""
         try:
-            return frozenset(row[0] for row in csv.reader(io.StringIO(text, newline="")) if row)
+            rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
         except csv.Error as e:
             raise self.fail(f"RECORD is not valid CSV ({e})", name) from e
+        padded = ([*row, "", ""] for row in rows)
+        self._record_rows = [(row[0], row[1], row[2]) for row in padded]
+        for path, digest, _ in self._record_rows:
+            algorithm = digest.partition("=")[0]
+            if algorithm in _RECORD_ALGORITHMS:
+                self._algorithms[path] = algorithm
+        return frozenset(row[0] for row in rows)
+
+    def verify_record(self) -> tuple[Finding, ...] | None:
+        """RECORD against the bytes the members pass hashed; None when it cannot be verified.
+
+        The wheel spec (binary distribution format, "The .dist-info directory"):
+        every file but RECORD and its signatures is listed, with a sha256 (or
+        stronger) digest and its size. pip checks neither at install; PyPI
+        refuses mismatches from February 2026.
+        """
+        if self.kind != "wheel" or self._record_rows is None or self._record_name is None:
+            return None
+        out = _Findings()
+        unlisted = {self._record_name, f"{self._record_name}.jws", f"{self._record_name}.p7s"}
+        listed: dict[str, tuple[str, str]] = {}
+        for path, digest, size in self._record_rows:
+            if path in listed:
+                out.add(path, "listed twice in RECORD", pypi=True)
+            listed[path] = (digest, size)
+        for name in self._infos:
+            if name in unlisted:
+                continue
+            if name not in listed:
+                out.add(name, "missing from RECORD", pypi=True)
+                continue
+            digest, size = listed[name]
+            self._verify_one(name, digest, size, out)
+        for path in listed:
+            if path not in self._infos and path not in unlisted:
+                out.add(path, "listed in RECORD, but the wheel has no such file", pypi=True)
+        return out.result()
+
+    def _verify_one(self, name: str, digest: str, size: str, out: _Findings) -> None:
+        algorithm, _, value = digest.partition("=")
+        if not digest:
+            out.add(name, "RECORD gives no hash for it", pypi=True)
+            return
+        if algorithm not in _RECORD_ALGORITHMS:
+            out.add(name, f"RECORD hash {algorithm!r}: the spec requires sha256 or stronger", pypi=True)
+            return
+        have = self._digests.get(name)
+        if have is None:  # not read: the members pass stopped at an error, which is raised instead
+            return
+        _, actual, length = have
+        sized = f"RECORD says {size} bytes, the member has {length}" if size and size != str(length) else ""
+        if value.rstrip("=") != base64.urlsafe_b64encode(actual).decode().rstrip("="):
+            also = f"; {sized}" if sized else ""
+            out.add(name, f"its {algorithm} does not match RECORD (changed after RECORD was written){also}", pypi=True)
+        elif sized:
+            out.add(name, sized, pypi=True)
 
     def _dist_info(self, name: str | None) -> str | None:
         candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})
@@ -466,6 +615,25 @@ class InputReader:
 _CHUNK = 64 << 10  # small steps keep the transient buffers of two threads small
 
 
+class _Hashing:
+    """A member's stream that hashes what passes through it, for RECORD (issue 11)."""
+
+    def __init__(self, src: IO[bytes], algorithm: str) -> None:
+        self._src = src
+        self.algorithm = algorithm
+        self._hash = hashlib.new(algorithm)
+        self.size = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._src.read(size)
+        self._hash.update(data)
+        self.size += len(data)
+        return data
+
+    def digest(self) -> bytes:
+        return self._hash.digest()
+
+
 class _Inflating:
     """A seekable view of a zip member that inflates only as far as it is read.
 
@@ -479,7 +647,7 @@ class _Inflating:
 
     def __init__(
         self,
-        src: IO[bytes],
+        src: _Hashing,
         size: int,
         store: IO[bytes],
         fail: Callable[[str], InvalidWheelError],
@@ -526,6 +694,37 @@ class _Inflating:
             raise
         except _INFLATE_ERRORS as e:
             raise self._fail(f"cannot inflate ({e})") from e
+
+
+#: Digests the wheel spec accepts in RECORD: sha256 or stronger, never md5 or sha1.
+_RECORD_ALGORITHMS = frozenset({"sha256", "sha384", "sha512"})
+
+
+def _wheel_file(text: str) -> WheelFile:
+    """WHEEL's fields as written; lines that are not ``Key: Value`` kept to report."""
+    version = purelib = None
+    tags: list[str] = []
+    bad: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key or key != key.strip() or not re.fullmatch(r"[A-Za-z0-9-]+", key):
+            if len(bad) < MAX_FINDINGS:
+                bad.append(line[:200])
+            continue
+        value = value.strip()
+        lowered = key.lower()
+        if lowered == "wheel-version":
+            version = value
+        elif lowered == "root-is-purelib":
+            purelib = value
+        elif lowered == "tag" and len(tags) < _MAX_TAG_LINES:
+            tags.append(value[:200])
+    return WheelFile(version, purelib, tuple(tags), tuple(bad))
+
+
+_MAX_TAG_LINES = 1000
 
 
 def _wheel_platforms(text: str) -> tuple[str, ...]:
@@ -591,3 +790,314 @@ def _installed(name: str, limits: Limits) -> InputReader:
     if not files:
         raise InvalidWheelError(f"installed:{name}", "the distribution lists no files (no RECORD)")
     return InputReader(root, limits, files=files, display=f"installed:{name}")
+
+
+# -- archive framing (issue 11) ------------------------------------------------
+#
+# PyPI refuses wheels whose zip records could be read two ways: a streaming
+# reader walks local headers from the start of the file, zipfile trusts the
+# central directory (https://blog.pypi.org/posts/2025-08-07-wheel-archive-confusion-attacks/,
+# and PyPI's help page "Archive Formats"). We walk both and require them to
+# tile the file exactly: local records back to back from offset 0, then the
+# central directory, the zip64 records if any, the end record and its comment,
+# and nothing after. Layouts from APPNOTE.TXT 4.3.7 (local header), 4.3.9 (data
+# descriptor), 4.3.12 (central header), 4.3.14-4.3.16 (end records), 4.5.3 (zip64 extra).
+
+_EOCD = struct.Struct("<4sHHHHIIH")  # sig, disk, cd disk, entries here, entries, cd size, cd offset, comment length
+_LOCATOR = struct.Struct("<4sIQI")  # sig, disk of the zip64 end record, its offset, disks
+_EOCD64 = struct.Struct(
+    "<4sQHHIIQQQQ"
+)  # sig, record size, made by, needed, disk, cd disk, entries here, entries, size, offset
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_SIG_EOCD, _SIG_LOCATOR, _SIG_EOCD64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
+_SIG_CENTRAL, _SIG_LOCAL, _SIG_DESCRIPTOR = b"PK\x01\x02", b"PK\x03\x04", b"PK\x07\x08"
+_FLAG_DESCRIPTOR = 0x08
+_STORED, _DEFLATED = 0, 8
+_METHODS = {12: "bzip2", 14: "lzma", 93: "zstandard", 98: "PPMd", 9: "deflate64"}
+_ARCHIVE = "(archive)"
+_U16, _U32 = (1 << 16) - 1, (1 << 32) - 1  # "see the zip64 record" sentinels
+#: Per-wheel cap on reported problems: a hostile archive cannot grow the report.
+MAX_FINDINGS = 50
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One central directory record, with zip64 sizes resolved."""
+
+    name: str
+    raw: bytes
+    flags: int
+    method: int
+    crc: int
+    csize: int
+    usize: int
+    offset: int
+
+
+class _Seekable(Protocol):
+    """What the framing walk needs of the file (a binary file, or a :class:`_View`)."""
+
+    def seek(self, pos: int, whence: int = 0, /) -> int: ...
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _View:
+    """Reads at a position with ``os.pread``: one system call per read, no buffer to refill."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self._size = size
+        self._pos = 0
+
+    def seek(self, pos: int, whence: int = 0, /) -> int:
+        if whence != 0:
+            raise ValueError(whence)  # the framing walk seeks only to absolute offsets
+        self._pos = max(0, pos)
+        return self._pos
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size < 0:
+            raise ValueError(size)
+        # A hostile zip64 size must not become a huge buffer: never past the end of the file.
+        chunk = os.pread(self._fd, max(0, min(size, self._size - self._pos)), self._pos)
+        self._pos += len(chunk)
+        return chunk
+
+
+class _Findings:
+    """Problems in report order, capped at :data:`MAX_FINDINGS` with a closing count."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self.more = 0
+
+    def add(self, subject: str, problem: str, *, pypi: bool) -> None:
+        if len(self.items) < MAX_FINDINGS:
+            self.items.append(Finding(subject, problem, pypi))
+        else:
+            self.more += 1
+
+    def result(self) -> tuple[Finding, ...]:
+        tail = (Finding(_ARCHIVE, f"... and {self.more} more problems"),) if self.more else ()
+        return (*self.items, *tail)
+
+
+def _name(raw: bytes, flags: int) -> str:
+    """A member name as zipfile decodes it (UTF-8 when flagged, else cp437)."""
+    return raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+
+
+_NO_ZIP64: tuple[int | None, ...] = (None, None, None)
+
+
+def _zip64_extra(extra: bytes, wanted: tuple[bool, bool, bool]) -> tuple[int | None, ...] | None:
+    """Values of the zip64 extra field (usize, csize, offset) for the fields flagged as wanted.
+
+    None when the extra fields are malformed or the zip64 record is too short
+    for what the header defers to it; a tuple of None when there is none.
+    """
+    if not extra:
+        return _NO_ZIP64
+    values: list[int | None] = [None, None, None]
+    pos = 0
+    seen: set[int] = set()
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4 : pos + 4 + size]
+        if len(body) != size or (tag in seen and tag in (0x0001, 0x7075)):
+            return None
+        seen.add(tag)
+        if tag == 0x0001:
+            at = 0
+            for i, want in enumerate(wanted):
+                if want:
+                    if at + 8 > size:
+                        return None
+                    values[i] = struct.unpack_from("<Q", body, at)[0]
+                    at += 8
+        pos += 4 + size
+    return tuple(values) if pos == len(extra) else None
+
+
+def read_framing(f: _Seekable, size: int, max_entries: int) -> tuple[Finding, ...]:
+    """Every framing problem of the zip in ``f`` (``size`` bytes), one finding each."""
+    out = _Findings()
+    end = _end_records(f, size, out)
+    if end is None:
+        return out.result()
+    cd_offset, cd_size, count, cd_end = end
+    base = cd_end - cd_size - cd_offset  # bytes prepended to the archive, as zipfile computes it
+    if base != 0:
+        what = "before the first member" if base > 0 else "missing: the central directory offset points past its end"
+        out.add(_ARCHIVE, f"{abs(base)} bytes {what} (prepended data)", pypi=True)
+        if base < 0:
+            return out.result()
+    entries = _central(f, base + cd_offset, cd_size, min(count, max_entries), out)
+    if len(entries) != count:
+        out.add(_ARCHIVE, f"end record counts {count} entries, the central directory holds {len(entries)}", pypi=True)
+    _locals(f, entries, base, base + cd_offset, out)
+    return out.result()
+
+
+def _end_records(f: _Seekable, size: int, out: _Findings) -> tuple[int, int, int, int] | None:
+    """(cd offset, cd size, entries, where the central directory must end), from the end records."""
+    tail_len = min(size, _EOCD.size + _U16)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(_SIG_EOCD)  # the last one, as zipfile reads it
+    if at < 0 or at + _EOCD.size > len(tail):
+        out.add(_ARCHIVE, "no end-of-central-directory record", pypi=True)
+        return None
+    eocd_pos = size - tail_len + at
+    _, disk, cd_disk, here, count, cd_size, cd_offset, comment = _EOCD.unpack_from(tail, at)
+    after = size - (eocd_pos + _EOCD.size + comment)
+    if after > 0:
+        out.add(_ARCHIVE, f"{after} bytes of trailing data after the end-of-central-directory record", pypi=True)
+    elif after < 0:
+        out.add(_ARCHIVE, "the archive comment runs past the end of the file", pypi=True)
+    if comment and after >= 0:
+        out.add(_ARCHIVE, f"archive comment ({comment} bytes): data no installer reads", pypi=False)
+    if tail[:at].rfind(_SIG_EOCD) >= 0 and after != 0:
+        out.add(_ARCHIVE, "more than one end-of-central-directory record", pypi=True)
+    cd_end = eocd_pos
+    if eocd_pos >= _LOCATOR.size:
+        f.seek(eocd_pos - _LOCATOR.size)
+        locator = f.read(_LOCATOR.size)
+        if locator[:4] == _SIG_LOCATOR:
+            zip64 = _zip64_end(f, eocd_pos - _LOCATOR.size, locator, (here, count, cd_size, cd_offset), out)
+            if zip64 is None:
+                return None
+            disk = cd_disk = 0
+            here, count, cd_size, cd_offset, cd_end = zip64
+    if disk or cd_disk or here != count:
+        out.add(_ARCHIVE, "the archive claims to span several disks", pypi=True)
+    return cd_offset, cd_size, count, cd_end
+
+
+def _zip64_end(
+    f: _Seekable, locator_pos: int, locator: bytes, classic: tuple[int, int, int, int], out: _Findings
+) -> tuple[int, int, int, int, int] | None:
+    """(entries here, entries, cd size, cd offset, record start) from the zip64 end record."""
+    _, disk, record_pos, disks = _LOCATOR.unpack(locator)
+    if disk != 0 or disks != 1:
+        out.add(_ARCHIVE, "the zip64 locator claims several disks", pypi=True)
+    expected = locator_pos - _EOCD64.size
+    if record_pos != expected:
+        out.add(_ARCHIVE, "the zip64 end record is not right before its locator", pypi=True)
+    if record_pos < 0 or record_pos + _EOCD64.size > locator_pos:
+        return None
+    f.seek(record_pos)
+    record = f.read(_EOCD64.size)
+    if len(record) != _EOCD64.size or record[:4] != _SIG_EOCD64:
+        out.add(_ARCHIVE, "the zip64 locator points at no zip64 end record", pypi=True)
+        return None
+    _, rsize, _, _, rdisk, rcd_disk, here, count, cd_size, cd_offset = _EOCD64.unpack(record)
+    if rsize != _EOCD64.size - 12:
+        out.add(_ARCHIVE, "the zip64 end record carries extensible data", pypi=True)
+    if rdisk or rcd_disk or here != count:
+        out.add(_ARCHIVE, "the zip64 end record claims several disks", pypi=True)
+    for value, zip64_value, sentinel, what in (
+        (classic[1], count, _U16, "entry count"),
+        (classic[2], cd_size, _U32, "central directory size"),
+        (classic[3], cd_offset, _U32, "central directory offset"),
+    ):
+        if value not in (sentinel, zip64_value):
+            out.add(_ARCHIVE, f"the zip64 and classic end records disagree on the {what}", pypi=True)
+    return here, count, cd_size, cd_offset, record_pos
+
+
+def _central(f: _Seekable, start: int, size: int, limit: int, out: _Findings) -> list[_Entry]:
+    f.seek(start)
+    data = f.read(size)
+    entries: list[_Entry] = []
+    seen: set[bytes] = set()
+    pos = 0
+    while pos < len(data) and len(entries) <= limit:
+        if len(data) - pos < _CENTRAL.size or data[pos : pos + 4] != _SIG_CENTRAL:
+            out.add(_ARCHIVE, f"the central directory is malformed at byte {pos}", pypi=True)
+            break
+        (_, _, _, flags, method, _, _, crc, csize, usize, nlen, xlen, clen, _, _, _, offset) = _CENTRAL.unpack_from(
+            data, pos
+        )
+        pos += _CENTRAL.size
+        raw = data[pos : pos + nlen]
+        extra = data[pos + nlen : pos + nlen + xlen]
+        pos += nlen + xlen + clen
+        name = _name(raw, flags)
+        zip64 = _zip64_extra(extra, (usize == _U32, csize == _U32, offset == _U32))
+        if zip64 is None:
+            out.add(name, "malformed zip64 extra field in the central directory", pypi=True)
+        elif zip64 is not _NO_ZIP64:
+            usize, csize, offset = (
+                v if v is not None else d for v, d in zip(zip64, (usize, csize, offset), strict=True)
+            )
+        if clen:
+            out.add(name, f"member comment ({clen} bytes) in the central directory", pypi=True)
+        if method not in (_STORED, _DEFLATED):
+            label = _METHODS.get(method, "unknown")
+            out.add(name, f"compression method {method} ({label}): installers read only stored and deflate", pypi=False)
+        if raw in seen:
+            out.add(name, "listed twice in the central directory", pypi=True)
+        seen.add(raw)
+        entries.append(_Entry(name, raw, flags, method, crc, csize, usize, offset))
+    if pos > len(data):
+        out.add(_ARCHIVE, "the last central directory record runs past the directory's end", pypi=True)
+    return entries
+
+
+def _locals(f: _Seekable, entries: list[_Entry], base: int, cd_start: int, out: _Findings) -> None:
+    """Local records must tile the bytes from ``base`` to the central directory, each agreeing with its entry."""
+    pos = base
+    for entry in sorted(entries, key=lambda e: e.offset):
+        at = base + entry.offset
+        if at > pos:
+            out.add(entry.name, f"{at - pos} bytes no central record lists, before this member", pypi=True)
+        elif at < pos:
+            out.add(entry.name, "its local record overlaps the previous member's data", pypi=True)
+        pos = max(pos, _local(f, entry, at, out))
+    if pos < cd_start:
+        out.add(_ARCHIVE, f"{cd_start - pos} bytes no central record lists, before the central directory", pypi=True)
+    elif pos > cd_start:
+        out.add(_ARCHIVE, "the last member's data runs into the central directory", pypi=True)
+
+
+def _local(f: _Seekable, entry: _Entry, at: int, out: _Findings) -> int:
+    """Check one local record against its central entry; where the record ends."""
+    f.seek(at)
+    head = f.read(_LOCAL.size)
+    if len(head) != _LOCAL.size or head[:4] != _SIG_LOCAL:
+        out.add(entry.name, "no local header where the central directory points", pypi=True)
+        return at
+    _, _, flags, method, _, _, crc, csize, usize, nlen, xlen = _LOCAL.unpack(head)
+    name_extra = f.read(nlen + xlen)
+    raw, extra = name_extra[:nlen], name_extra[nlen:]
+    data_end = at + _LOCAL.size + int(nlen) + int(xlen) + entry.csize
+    if raw != entry.raw:
+        shown = _name(raw, flags)
+        out.add(entry.name, f"the local header names it {shown!r}: the two directories disagree", pypi=True)
+    if method != entry.method:
+        out.add(entry.name, f"local header compression method {method}, central {entry.method}", pypi=False)
+    zip64 = _zip64_extra(extra, (usize == _U32, csize == _U32, False))
+    if zip64 is None:
+        out.add(entry.name, "malformed zip64 extra field in the local header", pypi=True)
+        zip64 = (None, None, None)
+    if flags & _FLAG_DESCRIPTOR:
+        out.add(entry.name, "uses a data descriptor (sizes after the data, not in the local header)", pypi=True)
+        return data_end + _descriptor_length(f, data_end, zip64 != (None, None, None))
+    usize = zip64[0] if zip64[0] is not None else usize
+    csize = zip64[1] if zip64[1] is not None else csize
+    if (csize, usize) != (entry.csize, entry.usize):
+        sizes = f"{csize}/{usize} differ from the central directory's {entry.csize}/{entry.usize}"
+        out.add(entry.name, f"local header sizes {sizes}", pypi=True)
+    if crc != entry.crc:
+        out.add(entry.name, "local header CRC-32 differs from the central directory's", pypi=False)
+    return data_end
+
+
+def _descriptor_length(f: _Seekable, at: int, zip64: bool) -> int:  # noqa: FBT001 - private
+    """Bytes of the data descriptor at ``at``: optional signature, CRC-32, two sizes (4.3.9)."""
+    f.seek(at)
+    sig = f.read(4)
+    return (4 if sig == _SIG_DESCRIPTOR else 0) + 4 + (16 if zip64 else 8)

@@ -24,6 +24,7 @@ from pytest_manylinux import _cache
 from pytest_manylinux.__main__ import main
 from pytest_manylinux._audit import read_wheel_facts
 from pytest_manylinux._checks import FILE_CHECKS, WHEEL_CHECKS
+from pytest_manylinux._errors import InvalidWheelError
 from pytest_manylinux._model import ElfFacts, SymbolRef, WheelFacts
 from pytest_manylinux._wheel import SETTLE_NS
 
@@ -141,8 +142,18 @@ def _record(rows: dict[str, bytes], pad_field: bytes) -> tuple[bytes, bytes]:
     """RECORD's rows before and after the CSV-safe padding row, as make_wheel writes them."""
     from builders import record_hash  # noqa: PLC0415 - a test helper, not the package
 
+    rows = {**rows, **_METADATA}
     head = "".join(f"{name},{record_hash(data)},{len(data)}\n" for name, data in rows.items()).encode()
-    return head + b"pkg/_pad_" + pad_field, f",,\n{DIST_INFO}/RECORD,,\n".encode()
+    # The padding sits in RECORD's own size field, which nothing verifies (RECORD cannot hash itself).
+    return head + f"{DIST_INFO}/RECORD,,".encode() + pad_field, b"\n"
+
+
+#: METADATA and WHEEL as the forged pair carries them, so RECORD can list them truly.
+_METADATA = {
+    f"{DIST_INFO}/METADATA": b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n",
+    f"{DIST_INFO}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+    b"Tag: cp311-cp311-manylinux_2_17_x86_64\nTag: cp311-cp311-manylinux2014_x86_64\n",
+}
 
 
 def _forged_pair(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, bad: Path) -> tuple[Path, Path]:
@@ -165,9 +176,9 @@ def _forged_pair(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, bad: 
     bad_record = forge_text_crc(head, tail, zlib.crc32(good_record))
     assert len(bad_record) == len(good_record)
 
-    good = wheel({name: good_so, f"{DIST_INFO}/RECORD": good_record})
+    good = wheel({name: good_so, **_METADATA, f"{DIST_INFO}/RECORD": good_record})
     kept = shutil.copy(good, tmp_path / "good.whl")
-    forged = wheel({name: bad_so, f"{DIST_INFO}/RECORD": bad_record})  # the same file name
+    forged = wheel({name: bad_so, **_METADATA, f"{DIST_INFO}/RECORD": bad_record})  # the same file name
     assert forged == good
     claims = [[(i.filename, i.CRC, i.file_size) for i in zipfile.ZipFile(w).infolist()] for w in (kept, forged)]
     assert claims[0] == claims[1], "the forgery must keep every central-directory claim"
@@ -286,12 +297,17 @@ def test_every_byte_of_a_large_wheel_is_hashed(fx: Fixtures, wheel: Callable[...
     read_wheel_facts(path, store=store)
     read_wheel_facts(path, store=store)
     assert (store.hits, store.saves) == (1, 1)
-    for where in (0.25, 0.75):  # a byte of a member no auditor inflates, in each half
+    for where in (0.25, 0.75):  # a byte of a non-ELF member, in each half
         data = bytearray(path.read_bytes())
         data[int(len(data) * where)] ^= 1
         path.write_bytes(bytes(data))
-        read_wheel_facts(path, store=store)
-    assert (store.hits, store.saves) == (1, 3)
+        # A miss reads the wheel again, and RECORD verification inflates every member (#11),
+        # so the flipped byte is caught by its CRC: an error, and nothing saved.
+        with pytest.raises(InvalidWheelError, match="Bad CRC-32"):
+            read_wheel_facts(path, store=store)
+        data[int(len(data) * where)] ^= 1
+        path.write_bytes(bytes(data))
+    assert (store.hits, store.saves) == (1, 1)
 
 
 def test_bare_elf_is_keyed_by_content(fx: Fixtures, tmp_path: Path) -> None:
