@@ -36,7 +36,7 @@ __all__ = [
 
 GENERIC = "manylinux"
 _MAX_SHOWN = 5  # misuses named in the one usage error
-_KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=(), baseline=None"
+_KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=(), allow_checks=(), baseline=None"
 
 
 def marker_lines(names: Iterable[str]) -> list[str]:
@@ -57,6 +57,7 @@ def _signature(
     wheel: str | os.PathLike[str] | None = None,
     allow_libraries: Mapping[str, str] | Iterable[str] = (),
     allow_symbols: Mapping[str, str] | Iterable[str] = (),
+    allow_checks: Mapping[str, str] | Iterable[str] = (),
     baseline: str | os.PathLike[str] | None = None,
 ) -> None:
     """The markers' call signature; binding to it validates marker arguments."""
@@ -74,6 +75,7 @@ class MarkerRequest:
     wheel: str | None = None
     allow_libraries: Mapping[str, str] = field(default_factory=dict)
     allow_symbols: Mapping[str, str] = field(default_factory=dict)
+    allow_checks: Mapping[str, str] = field(default_factory=dict)
     baseline: str | None = None  # a baseline file or an earlier release's wheels, relative to the rootdir
 
 
@@ -113,13 +115,14 @@ def requests_of(node: pytest.Item | pytest.Function) -> list[MarkerRequest]:
                 wheel=os.fspath(wheel) if wheel is not None else None,
                 allow_libraries=_as_mapping(values.get("allow_libraries", ()), f"{where}: allow_libraries"),
                 allow_symbols=_as_mapping(values.get("allow_symbols", ()), f"{where}: allow_symbols"),
+                allow_checks=_as_mapping(values.get("allow_checks", ()), f"{where}: allow_checks", sep=": "),
                 baseline=os.fspath(baseline) if baseline is not None else None,
             )
         )
     return out
 
 
-def _as_mapping(value: object, source: str) -> dict[str, str]:
+def _as_mapping(value: object, source: str, *, sep: str = ":") -> dict[str, str]:
     from ._settings import parse_allowlist  # noqa: PLC0415
 
     if isinstance(value, dict):
@@ -131,7 +134,7 @@ def _as_mapping(value: object, source: str) -> dict[str, str]:
         value = [value]
     if not isinstance(value, (list, tuple, set, frozenset)):
         raise pytest.UsageError(f"{source} must be a mapping or a list of 'NAME: reason' strings")
-    return parse_allowlist(value, source)
+    return parse_allowlist(value, source, sep=sep)
 
 
 def uses_plugin(item: pytest.Item) -> bool:
@@ -245,7 +248,9 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     try:
         for req in requests:
             path = Path(req.wheel) if req.wheel else wheel_for(request)
-            audit = session.judge(path, req.policy, session.allowances(req.allow_libraries, req.allow_symbols))
+            audit = session.judge(
+                path, req.policy, session.allowances(req.allow_libraries, req.allow_symbols, req.allow_checks)
+            )
             results.extend(audit_results(audit, release=False))
             info: dict[str, Any] = {**wheel_info(audit)}
             if not audit.passed:
@@ -291,7 +296,11 @@ def view(request: pytest.FixtureRequest, wheel: Path) -> Audit:
     first = requests[0] if requests else None
     policy = first.policy if first else session.settings.policy
     path = Path(first.wheel) if first and first.wheel else wheel
-    allow = session.allowances(first.allow_libraries, first.allow_symbols) if first else session.allowances()
+    allow = (
+        session.allowances(first.allow_libraries, first.allow_symbols, first.allow_checks)
+        if first
+        else session.allowances()
+    )
     if policy not in (None, "auto"):
         session.policies.validate(str(policy))
     return session.judge(path, policy, allow)

@@ -49,9 +49,7 @@ class Session:
         self.collected = Collected({}, {}, {}, {})
         self._policies: PolicySet | None = None
         self._facts: dict[Path, WheelFacts] = {}
-        self._audits: dict[
-            tuple[Path, str | None, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], Audit
-        ] = {}
+        self._audits: dict[tuple[Path, str | None, str, str, str, tuple[int, int] | None], Audit] = {}
         self._located: list[Located] | None = None
         self.sent_info: set[str] = set()
 
@@ -74,7 +72,10 @@ class Session:
         return self._policies
 
     def allowances(
-        self, libraries: Mapping[str, str] | None = None, symbols: Mapping[str, str] | None = None
+        self,
+        libraries: Mapping[str, str] | None = None,
+        symbols: Mapping[str, str] | None = None,
+        checks: Mapping[str, str] | None = None,
     ) -> Allowances:
         """The config file's allowlists, with a marker's on top."""
         from ._checks import Allowances  # noqa: PLC0415
@@ -82,6 +83,7 @@ class Session:
         return Allowances(
             libraries={**self.settings.allow_libraries, **(libraries or {})},
             symbols={**self.settings.allow_symbols, **(symbols or {})},
+            checks={**self.settings.allow_checks, **(checks or {})},
         )
 
     def read(self, path: Path) -> WheelFacts:
@@ -123,7 +125,9 @@ class Session:
         from ._audit import judge  # noqa: PLC0415
 
         target = None if policy in (None, "auto") else policy
-        key = (path, target, tuple(sorted(allow.libraries.items())), tuple(sorted(allow.symbols.items())))
+        # Every allowance changes the verdict, so every one is part of the memo's key.
+        key = (path, target, repr(sorted(allow.libraries.items())), repr(sorted(allow.symbols.items())),
+               repr(sorted(allow.checks.items())), allow.assume_abi3)  # fmt: skip
         if key not in self._audits:
             self._audits[key] = judge(self.read(path), target, policies=self.policies, allow=allow)
         return self._audits[key]

@@ -45,6 +45,10 @@ UPDATE_BASELINE_HELP = (
 )
 SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
 ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
+ALLOW_CHECKS_HELP = (
+    "wheel checks to accept, one per line as 'CHECK: reason' (e.g. 'archive: ...') or "
+    "'CHECK:SUBJECT: reason' (e.g. 'record:pkg/data.bin: ...')"
+)
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 BUILD_CHOICES = ("auto", "always", "never")
@@ -81,6 +85,7 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(option.ini, option.help)
     parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
     parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
+    parser.addini("manylinux_allow_checks", ALLOW_CHECKS_HELP, type="linelist")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,7 @@ class Settings:
     markdown_path: Path | None
     allow_libraries: Mapping[str, str] = field(default_factory=dict)
     allow_symbols: Mapping[str, str] = field(default_factory=dict)
+    allow_checks: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, int] = field(default_factory=dict)
     baseline: WheelSpec | None = None
     update_baseline: bool = False
@@ -152,6 +158,7 @@ class Settings:
             markdown_path=_report_path(config, "manylinux_markdown", here, ini_dir, append=True),
             allow_libraries=parse_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
             allow_symbols=parse_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
+            allow_checks=parse_allowlist(config.getini("manylinux_allow_checks"), "manylinux_allow_checks", sep=": "),
             limits=_limits(config),
             baseline=_baseline(config, here, ini_dir, ini),
             update_baseline=bool(config.getoption("manylinux_update_baseline")),
@@ -254,15 +261,19 @@ def _limits(config: pytest.Config) -> dict[str, int]:
     return out
 
 
-def parse_allowlist(lines: Iterable[object], source: str) -> dict[str, str]:
-    """Parse 'NAME: reason' lines; a line without a reason is a usage error."""
+def parse_allowlist(lines: Iterable[object], source: str, *, sep: str = ":") -> dict[str, str]:
+    """Parse 'NAME: reason' lines; a line without a reason is a usage error.
+
+    Check allowlists split at the first ``": "``, since their names may hold a
+    colon themselves (``record:pkg/data.bin: reason``).
+    """
     out: dict[str, str] = {}
     for line in lines:
         if not isinstance(line, str):
             msg = f"{source}: {line!r} is not a 'NAME: reason' string"
             raise pytest.UsageError(msg)
-        name, sep, reason = line.partition(":")
-        if not sep or not name.strip() or not reason.strip():
+        name, found, reason = line.partition(sep)
+        if not found or not name.strip() or not reason.strip():
             msg = f"{source}: {line!r} needs a reason, as 'NAME: why it is acceptable'"
             raise pytest.UsageError(msg)
         out[name.strip()] = reason.strip()

@@ -301,3 +301,26 @@ def test_an_extension_module_in_a_purelib_wheel(fx: Fixtures, wheel: Callable[..
     found = [v for v in _upload_violations(audit(path)) if v.check is Check.WHEEL_METADATA]
     assert [v.subject for v in found] == [f"pkg/ext_2_17{SO}"]
     assert "extension module in a Root-Is-Purelib: true wheel" in found[0].hint
+
+
+@pytest.mark.pypi
+def test_the_ini_file_and_markers_allowlist_upload_checks(
+    good_wheel: Path, tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    """``manylinux_allow_checks`` and ``allow_checks=`` reach the gate and the markers, reason shown."""
+    case = next(c for c in CASES if c.id == "record-member-unlisted")
+    made, subject = _make(case, good_wheel, tmp_path)
+    path = pytester.path / made.name  # inside the rootdir, so the ini file applies
+    path.write_bytes(made.read_bytes())
+    gate = ["--manylinux-policy=auto", path.name, "-rx"]
+    assert pytester.runpytest(*gate).parseoutcomes()["failed"] == 1
+    pytester.makeini(f"[pytest]\nmanylinux_allow_checks =\n    record:{subject}: generated at install time\n")
+    allowed = pytester.runpytest(*gate)
+    assert allowed.ret == pytest.ExitCode.OK
+    allowed.stdout.fnmatch_lines(["XFAIL *::record - allowed: generated at install time"])
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(
+        f"import pytest\n\n@pytest.mark.manylinux('auto', wheel={path.name!r}, "
+        f"allow_checks=['record: our installer writes it'])\ndef test_ok(): pass\n"
+    )
+    pytester.runpytest("test_the_ini_file_and_markers_allowlist_upload_checks.py").assert_outcomes(passed=1)
