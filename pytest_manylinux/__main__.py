@@ -21,7 +21,15 @@ from ._checks import Allowances
 from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
-from ._render import audit_document, render_audit, render_baseline, render_markdown, run_verdict
+from ._render import (
+    audit_document,
+    render_audit,
+    render_baseline,
+    render_facts,
+    render_markdown,
+    render_policies,
+    run_verdict,
+)
 from ._wheel import LIMIT_OPTIONS, LimitOption, Limits
 
 if TYPE_CHECKING:
@@ -50,6 +58,8 @@ class _Args(argparse.Namespace):
     update_baseline: bool
     size_ratio: float | None
     assume_minimum_abi3: tuple[int, int] | None
+    show: bool
+    list_policies: bool
 
 
 def _version() -> str:
@@ -103,7 +113,7 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="wheel, glob, directory of wheels (else an unpacked tree), ELF file, or installed:NAME",
     )
@@ -167,6 +177,14 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="a wheel larger than R times its baseline size is a regression (default 1.5; 0 turns it off)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
+    parser.add_argument(
+        "--show",
+        action="store_true",
+        help="what auditwheel show tells: per ELF file its libraries and highest versions, and what to change",
+    )
+    parser.add_argument(
+        "--list-policies", action="store_true", help="list every policy name, alias and architecture, and exit"
+    )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
 
@@ -186,6 +204,11 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     output = "json" if args.json else (args.format or "text")
     try:
         policies = load_policies(args.policy_files)
+        if args.list_policies:
+            print(render_policies(policies))
+            return EXIT_OK
+        if not args.paths:
+            _error("give at least one wheel, directory, ELF file or installed:NAME (or --list-policies)")
         if args.policy is not None:
             policies.validate(args.policy)  # fail on a typo before reading any wheel
         here = Path.cwd()
@@ -222,12 +245,18 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     )
     code = EXIT_ERROR if errors else (EXIT_OK if doc["passed"] else EXIT_FAIL)
     doc = {**doc, "exit_status": code}  # the document states the exit code it comes with
-    _print(output, doc, audits, baselines, verbose=args.verbose)
+    _print(output, doc, audits, baselines, verbose=args.verbose, show=args.show)
     return code
 
 
 def _print(
-    output: str, doc: DocumentJSON, audits: list[Audit], baselines: dict[str, BaselineJSON], *, verbose: bool
+    output: str,
+    doc: DocumentJSON,
+    audits: list[Audit],
+    baselines: dict[str, BaselineJSON],
+    *,
+    verbose: bool,
+    show: bool = False,
 ) -> None:
     try:
         if output == "json":
@@ -236,7 +265,7 @@ def _print(
             print(render_markdown(doc), end="")
         else:
             for result in audits:
-                print(render_audit(result, verbose=verbose, release=True))
+                print(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
             if len(audits) + len(doc["errors"]) > 1:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._checks import FILE_CHECKS, REGISTRY, WHEEL_CHECKS, CheckDef, Layout
 from ._errors import one_line
-from ._model import Audit, Check, FileVerdict, Violation, WheelVerdict
+from ._model import Audit, Check, FileVerdict, Policy, Violation, WheelVerdict
 from ._policy import version_key
 
 if TYPE_CHECKING:
@@ -49,9 +49,11 @@ __all__ = [
     "render_audit",
     "render_baseline",
     "render_check",
+    "render_facts",
     "render_file",
     "render_gate_item",
     "render_markdown",
+    "render_policies",
     "render_summary",
     "run_verdict",
     "wheel_info",
@@ -252,6 +254,76 @@ def audit_headline(audit: Audit) -> str:
     if not parts and not audit.tags_hold:
         parts.append(headline(Check.TAGS, audit.tags))
     return "; ".join(parts) or "passed"
+
+
+def render_policies(policies: Iterable[Policy]) -> str:
+    """Every policy: name, aliases, C library and the architectures it has data for."""
+    rows: dict[tuple[str, str], set[str]] = {}
+    aliases: dict[tuple[str, str], tuple[str, ...]] = {}
+    for policy in policies:
+        key = (policy.libc.value, policy.name)
+        rows.setdefault(key, set()).add(policy.arch)
+        aliases[key] = policy.aliases
+    lines = []
+    for (libc, name), arches in sorted(rows.items(), key=lambda item: (item[0][0], _natural(item[0][1]))):
+        alias = f" (= {', '.join(aliases[libc, name])})" if aliases[libc, name] else ""
+        lines.append(f"{_t(name)}{_t(alias)}  [{libc}]  {' '.join(sorted(_t(a) for a in arches))}")
+    return "\n".join(lines)
+
+
+def render_facts(audit: Audit) -> str:
+    """The fact view (``--show``): per ELF file, what it needs, and what keeps it from its target.
+
+    What users read ``auditwheel show`` for: the libraries each file needs and
+    whether the target allows them, the highest version per prefix with the
+    symbols behind it, then per failing target what to drop or rebuild.
+    """
+    facts = audit.facts
+    lines = [f"{_t(facts.path)}  ({len(facts.elves)} ELF file{'s' if len(facts.elves) != 1 else ''})"]
+    lines.append(
+        f"  declared: {_t(' '.join(facts.declared_platforms) or '-')}  most compatible: {_t(audit.best or '-')}"
+    )
+    refused = {
+        (f.path, v.subject): verdict.policy
+        for verdict in audit.verdicts
+        for f in verdict.files
+        for v in f.violations
+        if v.check is Check.LIBRARIES and v.counts
+    }
+    for elf in facts.elves[:MAX_LINES]:
+        lines.append(f"  {_t(elf.path)}  [{_t(elf.arch or elf.machine)}]")
+        for lib in elf.needed[:MAX_LINES]:
+            status = f"not allowed by {_t(refused[elf.path, lib])}" if (elf.path, lib) in refused else "ok"
+            lines.append(f"    needs {_t(lib):<30} {status}")
+        highest: dict[str, str] = {}
+        for need in elf.version_needs:
+            prefix = need.version.partition("_")[0]
+            if prefix not in highest or version_key(need.version) > version_key(highest[prefix]):
+                highest[prefix] = need.version
+        by_version = elf.symbols_by_version()
+        for prefix, version in sorted(highest.items())[:MAX_LINES]:
+            lines.append(f"    {_t(prefix):<8} up to {_t(version):<16} {_symbols(by_version.get(version, ()))}")
+    if len(facts.elves) > MAX_LINES:
+        lines.append("  " + _more(len(facts.elves), MAX_LINES) + " files")
+    for verdict in audit.verdicts:
+        found = [v for f in verdict.files for v in f.violations if v.counts] + [
+            v for v in verdict.violations if v.counts
+        ]
+        if not found:
+            lines.append(f"  to reach {_t(verdict.policy)}: nothing to change")
+            continue
+        drop = sorted({v.subject for v in found if v.check is Check.LIBRARIES})
+        versions = sorted({v.subject for v in found if v.check is Check.SYMBOL_VERSIONS}, key=version_key)
+        others = sorted({v.check.value for v in found} - {Check.LIBRARIES.value, Check.SYMBOL_VERSIONS.value})
+        steps = []
+        if drop:
+            steps.append(f"bundle or drop {', '.join(_t(x) for x in drop[:MAX_SYMBOLS])}")
+        if versions:
+            steps.append(f"rebuild without {', '.join(_t(x) for x in versions[:MAX_SYMBOLS])}")
+        if others:
+            steps.append(f"fix {', '.join(others)}")
+        lines.append(f"  to reach {_t(verdict.policy)}: {'; '.join(steps)}")
+    return "\n".join(lines)
 
 
 def render_gate_item(audit: Audit, check: Check, elf: str | None) -> tuple[str, list[Violation]]:

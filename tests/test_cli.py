@@ -134,3 +134,25 @@ def test_json_does_not_depend_on_hash_seeds(fx: Fixtures, wheel: Callable[..., P
     }  # fmt: skip
     assert len(outputs) == 1
     assert json.loads(outputs.pop())["wheels"]
+
+
+def test_list_policies_and_show(fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list-policies"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert "manylinux_2_17 (= manylinux2014)  [glibc]  aarch64 armv7l i686 ppc64 ppc64le s390x x86_64" in listed
+    assert any(line.startswith("musllinux_1_2  [musl]") for line in listed)
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, f"pkg/ext_unallowed{SO}": fx.ext_unallowed})
+    assert main([str(path), "--show", "--no-cache", "--policy", "manylinux2010"]) == 1
+    shown = capsys.readouterr().out.splitlines()
+    assert f"  pkg/ext_unallowed{SO}  [x86_64]" in shown
+    assert any(
+        line.split() == ["needs", "libssl.so.3", "not", "allowed", "by", "manylinux_2_12_x86_64"] for line in shown
+    )
+    assert any(line.split()[:4] == ["GLIBC", "up", "to", "GLIBC_2.17"] for line in shown)
+    assert shown[-1] == (
+        "  to reach manylinux_2_12_x86_64: bundle or drop libssl.so.3; rebuild without GLIBC_2.14, GLIBC_2.17"
+    )
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    assert "give at least one wheel" in capsys.readouterr().err
