@@ -1,14 +1,13 @@
 """Find the wheel under test: an explicit path or glob, ``dist/``, or a fresh build.
 
 Building goes through pypa/build in a subprocess, once per run: under
-pytest-xdist the first worker builds while holding an ``fcntl`` lock in the
+pytest-xdist the first worker builds while holding a file lock in the
 run's shared temporary directory, and the others wait and reuse its wheel
 (pytest-xdist's "session-scoped fixtures that execute only once" recipe).
 """
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import os
 import re
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from ._errors import ManylinuxError
+from ._files import exclusive_lock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -155,8 +155,7 @@ def build_wheel(project: Path, shared_dir: Path, *, timeout: float = 1800) -> Pa
     """
     out = shared_dir / "manylinux-wheel"
     out.mkdir(parents=True, exist_ok=True)
-    with (shared_dir / "manylinux-wheel.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive_lock(shared_dir / "manylinux-wheel.lock"):
         done = out / "BUILT"
         if done.is_file():
             return out / done.read_text().strip()
