@@ -120,7 +120,8 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--policy",
         help="judge against this policy (name or alias, e.g. manylinux2014, manylinux_2_28, "
-        "musllinux_1_2; an arch suffix is optional) instead of the wheel's declared tags",
+        "musllinux_1_2; an arch suffix is optional) instead of the wheel's declared tags; a comma-separated "
+        "list holds each wheel to the one of its libc and arch",
     )
     parser.add_argument(
         "--policy-file",
@@ -209,8 +210,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             return EXIT_OK
         if not args.paths:
             _error("give at least one wheel, directory, ELF file or installed:NAME (or --list-policies)")
-        if args.policy is not None:
-            policies.validate(args.policy)  # fail on a typo before reading any wheel
+        names = _policy_names(args.policy, policies)  # fail on a typo before reading any wheel
         here = Path.cwd()
         inputs = expand_wheels([(p, here, "input") for p in args.paths], trees=True)
     except (ManylinuxError, NoWheelError) as e:
@@ -224,7 +224,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     for path in inputs:
         try:
             allow = Allowances(assume_abi3=args.assume_minimum_abi3)
-            result = audit(path, args.policy, policies=policies, store=store, limits=limits, allow=allow)
+            result = _audit_one(path, names, policies=policies, store=store, limits=limits, allow=allow)
         except ManylinuxError as e:
             errors.append(str(e))
             print(f"pytest-manylinux: error: {e}", file=sys.stderr)
@@ -246,7 +246,49 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     code = EXIT_ERROR if errors else (EXIT_OK if doc["passed"] else EXIT_FAIL)
     doc = {**doc, "exit_status": code}  # the document states the exit code it comes with
     _print(output, doc, audits, baselines, verbose=args.verbose, show=args.show)
+    _annotate(doc)
     return code
+
+
+def _policy_names(value: str | None, policies: PolicySet) -> tuple[str, ...]:
+    """``--policy``'s comma-separated names, each known, at most one per libc and arch (issue 15)."""
+    names = tuple(dict.fromkeys(n.strip() for n in (value or "").split(",") if n.strip()))
+    for name in names:
+        if name != "auto":
+            policies.validate(name)
+    if len(names) > 1:
+        from ._session import check_policies  # noqa: PLC0415 - only for several policies
+
+        check_policies(names)
+    return names
+
+
+def _annotate(doc: DocumentJSON) -> None:
+    """On GitHub Actions, ``::error`` annotations on stderr: stdout stays the JSON or text asked for."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from ._render import render_annotations  # noqa: PLC0415 - only on GitHub Actions
+
+        for line in render_annotations(doc):
+            print(line, file=sys.stderr)
+
+
+def _audit_one(
+    path: Path,
+    names: tuple[str, ...],
+    *,
+    policies: PolicySet,
+    store: DirCache | None,
+    limits: Limits,
+    allow: Allowances,
+) -> Audit:
+    """Audit one input against the policy of ``--policy`` that applies to it (issue 15)."""
+    if len(names) < 2:  # noqa: PLR2004 - one policy (or none) applies to every input
+        return audit(path, names[0] if names else None, policies=policies, store=store, limits=limits, allow=allow)
+    from ._audit import judge, read_wheel_facts  # noqa: PLC0415
+    from ._session import choose_policy  # noqa: PLC0415 - only for several policies
+
+    facts = read_wheel_facts(path, limits, store)
+    return judge(facts, choose_policy(names, facts), policies=policies, allow=allow)
 
 
 def _print(

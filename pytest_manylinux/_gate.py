@@ -114,7 +114,7 @@ class WheelFile(pytest.File):
         audit: Audit | None = None
         problem = ""
         try:
-            audit = session.judge(self.path, session.settings.policy, session.allowances())
+            audit = session.judge(self.path, session.policy_for(self.path), session.allowances())
         except ManylinuxError as e:
             problem = str(e)
         except Exception as e:  # noqa: BLE001 - one wheel's surprise must not end the others' audit

@@ -294,8 +294,8 @@ def view(request: pytest.FixtureRequest, wheel: Path) -> Audit:
     item = request.node
     requests = requests_of(item) if isinstance(item, pytest.Item) else []
     first = requests[0] if requests else None
-    policy = first.policy if first else session.settings.policy
     path = Path(first.wheel) if first and first.wheel else wheel
+    policy = first.policy if first else session.policy_for(path)
     allow = (
         session.allowances(first.allow_libraries, first.allow_symbols, first.allow_checks)
         if first

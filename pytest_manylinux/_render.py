@@ -46,6 +46,7 @@ __all__ = [
     "document",
     "headline",
     "markdown_cell",
+    "render_annotations",
     "render_audit",
     "render_baseline",
     "render_check",
@@ -864,3 +865,50 @@ def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> st
             )
     lines.extend(f"| {markdown_cell(e)} | | | | ❌ error | |" for e in doc["errors"])
     return "\n".join(lines) + "\n"
+
+
+#: GitHub shows at most 10 error annotations per step: the rest would be lost silently.
+MAX_ANNOTATIONS = 10
+
+
+def _escape_data(text: str) -> str:
+    """A workflow command's message, escaped as the Actions toolkit's ``escapeData`` does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """A workflow command's property value, escaped as the Actions toolkit's ``escapeProperty`` does."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(title: str, message: str, file: str | None = None) -> str:
+    props = ([f"file={_escape_property(file)}"] if file else []) + [f"title={_escape_property(title)}"]
+    return f"::error {','.join(props)}::{_escape_data(message)}"
+
+
+def render_annotations(doc: DocumentJSON, *, limit: int = MAX_ANNOTATIONS) -> list[str]:
+    """GitHub Actions ``::error`` lines, one per failing check of a wheel and per unreadable input (issue 15).
+
+    Every wheel-derived string is escaped, so a member name cannot end the
+    command or forge another. Past ``limit`` lines the last one says how many
+    were left out, since GitHub would drop them without a word.
+    """
+    lines: list[str] = []
+    for wheel in doc["wheels"]:
+        name = wheel["wheel"].replace("\\", "/").rsplit("/", 1)[-1]
+        for target in wheel["targets"]:
+            for result in target["results"]:
+                if result["outcome"] != "failed":
+                    continue
+                where = f"{result['file']} in {name}" if result["file"] else name
+                subjects = [v["subject"] for v in result["violations"] if v["allowed_by"] is None]
+                more = len(subjects) - 5 + result["violations_more"]
+                shown = ", ".join(subjects[:5]) + (f" (+{more} more)" if more > 0 else "")
+                message = f"{where}: {result['check']} fails {target['policy']}" + (f": {shown}" if shown else "")
+                lines.append(_annotation(f"{result['check']}: {name}", message, wheel["wheel"]))
+    lines.extend(_annotation("pytest-manylinux error", error) for error in doc["errors"])
+    if len(lines) > limit:
+        hidden = len(lines) - (limit - 1)
+        summary = f"{hidden} more failure(s) not annotated; {run_verdict(doc)} (see the job log or summary)"
+        lines = [*lines[: limit - 1], _annotation("pytest-manylinux", summary)]
+    return lines

@@ -10,6 +10,8 @@ records *and* the exit status, so no report says "pass" while the run fails.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -204,6 +206,21 @@ class Reporter:
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
             self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            self._annotate(self.document)
+
+    def _annotate(self, document: DocumentJSON) -> None:
+        """GitHub Actions annotations per failing wheel and check, on stderr (issue 15).
+
+        Written by the controller from the collected results, so under
+        pytest-xdist they appear once; stderr keeps stdout as pytest made it.
+        """
+        from ._render import render_annotations  # noqa: PLC0415
+
+        lines = render_annotations(document)
+        if lines:
+            sys.stderr.write("\n".join(lines) + "\n")
+            sys.stderr.flush()
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Count gate items that ``-k``/``-m`` left out: a verdict then covers only part of the gate."""

@@ -20,11 +20,12 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "is_wheels", "parse_allowlist"]
+__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "is_wheels", "parse_allowlist", "split_policies"]
 
 POLICY_HELP = (
     "policy to hold wheels to: a name or alias (manylinux2014, manylinux_2_28, musllinux_1_2), "
-    "or 'auto' for the tags each wheel declares. With wheels given, turns on the release gate."
+    "or 'auto' for the tags each wheel declares; repeat it or separate names with commas to hold each wheel "
+    "to the policy of its libc and arch. With wheels given, turns on the release gate."
 )
 WHEEL_HELP = (
     "wheel(s) to audit: a path, glob or directory of wheels (repeatable), or installed:NAME for an "
@@ -104,7 +105,7 @@ class WheelSpec:
 class Settings:
     """Every option resolved once: command line over ini file (markers come later)."""
 
-    policy: str | None
+    policy: tuple[str, ...]  # empty: none given; ("auto",): each wheel's declared tags
     policy_from_cli: bool
     wheels: tuple[WheelSpec, ...]
     wheels_from_cli: bool
@@ -127,11 +128,8 @@ class Settings:
         ini_dir = config.inipath.parent if config.inipath else config.rootpath
         ini = f"in {config.inipath.name}" if config.inipath else "in the config file"
 
-        policies = list(config.getoption("manylinux_policy") or ())
-        if len(policies) > 1:
-            msg = f"--manylinux-policy given {len(policies)} times ({', '.join(policies)}): give it once"
-            raise pytest.UsageError(msg)
-        policy = policies[0] if policies else (str(config.getini("manylinux_policy")).strip() or None)
+        policies = split_policies(config.getoption("manylinux_policy") or ())
+        policy = policies or split_policies([str(config.getini("manylinux_policy"))])
 
         cli_wheels = [WheelSpec(s, here, "--manylinux-wheel") for s in config.getoption("manylinux_wheel") or ()]
         ini_wheels = [WheelSpec(str(s), ini_dir, f"manylinux_wheel {ini}") for s in config.getini("manylinux_wheel")]
@@ -164,6 +162,12 @@ class Settings:
             update_baseline=bool(config.getoption("manylinux_update_baseline")),
             baseline_size_ratio=_size_ratio(config, ini),
         )
+
+
+def split_policies(values: Iterable[str]) -> tuple[str, ...]:
+    """Repeated and comma-separated policy names as one list, in order, without repeats (issue 15)."""
+    names = (name.strip() for value in values for name in str(value).split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def is_wheels(spec: WheelSpec) -> bool:

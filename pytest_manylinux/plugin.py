@@ -43,9 +43,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(Reporter(config), "manylinux-reporter")
     policy = session.settings.policy
-    if policy not in (None, "auto"):
-        with _usage_errors():
-            session.policies.validate(str(policy))
+    with _usage_errors():
+        from ._session import check_policies  # noqa: PLC0415
+
+        for name in policy:
+            if name != "auto":
+                session.policies.validate(name)
+        check_policies(policy)
     if policy:
         from ._gate import enable  # noqa: PLC0415
 
