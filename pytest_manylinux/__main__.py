@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from ._audit import audit
+from ._audit import audit, check_policies
 from ._cache import DirCache, default_dir
 from ._checks import Allowances
 from ._errors import ManylinuxError
@@ -257,8 +257,6 @@ def _policy_names(value: str | None, policies: PolicySet) -> tuple[str, ...]:
         if name != "auto":
             policies.validate(name)
     if len(names) > 1:
-        from ._session import check_policies  # noqa: PLC0415 - only for several policies
-
         check_policies(names)
     return names
 
@@ -284,8 +282,7 @@ def _audit_one(
     """Audit one input against the policy of ``--policy`` that applies to it (issue 15)."""
     if len(names) < 2:  # noqa: PLR2004 - one policy (or none) applies to every input
         return audit(path, names[0] if names else None, policies=policies, store=store, limits=limits, allow=allow)
-    from ._audit import judge, read_wheel_facts  # noqa: PLC0415
-    from ._session import choose_policy  # noqa: PLC0415 - only for several policies
+    from ._audit import choose_policy, judge, read_wheel_facts  # noqa: PLC0415
 
     facts = read_wheel_facts(path, limits, store)
     return judge(facts, choose_policy(names, facts), policies=policies, allow=allow)

@@ -17,16 +17,26 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
 from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings
-from ._errors import InvalidELFError
+from ._errors import InvalidELFError, ManylinuxError, one_line
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
-from ._policy import PolicySet, declared_arch, declared_libc, load_policies, parse_platform_tag
+from ._policy import PolicySet, declared_arch, declared_libc, libc_of_name, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
-__all__ = ["FactsStore", "audit", "audit_elf", "audit_wheel", "judge", "read_wheel_facts"]
+__all__ = [
+    "FactsStore",
+    "audit",
+    "audit_elf",
+    "audit_wheel",
+    "check_policies",
+    "choose_policy",
+    "judge",
+    "read_wheel_facts",
+    "wheel_platform",
+]
 
 
 class FactsStore(Protocol):
@@ -311,10 +321,8 @@ def judge(
 ) -> Audit:
     """Evaluate facts already read against ``policies`` (pure: the caller loads the data)."""
     index = WheelIndex(facts)
-    arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
-    libc = declared_libc(facts.declared_platforms) or next(
-        (lib for e in facts.elves if (lib := file_libc(e)) is not None), Libc.GLIBC
-    )
+    arch, found_libc = wheel_platform(facts)
+    libc = found_libc or Libc.GLIBC
     notes: list[str] = []
     best: Policy | None = None
     sym: Policy | None = None
@@ -397,6 +405,65 @@ def _declared(
             notes.append(f"{tag}: {target.note}")
         declared.append(evaluate_wheel(index, target, allow))
     return declared, unknown, written
+
+
+def _scope(name: str) -> tuple[Libc | None, str | None]:
+    """The libc family and arch (None: any) a policy name applies to."""
+    parsed = parse_platform_tag(name)
+    return libc_of_name(name), parsed[1] if parsed else None
+
+
+def check_policies(names: Sequence[str]) -> None:
+    """Refuse two policies for the same wheels: which one holds them would be a guess (issue 15)."""
+    if len(names) < 2:  # noqa: PLR2004 - one policy applies to every wheel, as before
+        return
+    seen: list[tuple[Libc | None, str | None, str]] = []
+    for name in names:
+        if name == "auto":
+            continue
+        libc, arch = _scope(name)
+        if libc is None:
+            msg = f"policy {name} names no libc family: with several policies, give manylinux* or musllinux* names"
+            raise ManylinuxError(msg)
+        for other_libc, other_arch, other in seen:
+            if libc == other_libc and (arch is None or other_arch is None or arch == other_arch):
+                msg = f"policies {other} and {name} both apply to the same wheels: give one per libc and arch"
+                raise ManylinuxError(msg)
+        seen.append((libc, arch, name))
+
+
+def choose_policy(names: Sequence[str], facts: WheelFacts) -> str | None:
+    """The one of ``names`` for this wheel's libc and arch; None means its declared tags.
+
+    A cibuildwheel wheelhouse holds manylinux and musllinux wheels side by
+    side, each to be held to the floor of its own family. A wheel that none
+    of the names covers is an error, never a pass. ``auto`` covers every
+    wheel no other name does. A wheel without ELF files and without a Linux
+    tag (a pure wheel) is judged by its declared tags.
+    """
+    arch, libc = wheel_platform(facts)
+    if libc is None and not facts.elves:
+        return None
+    for name in names:
+        if name == "auto":
+            continue
+        name_libc, name_arch = _scope(name)
+        if name_libc == libc and name_arch in (None, arch):
+            return name
+    if "auto" in names:
+        return None
+    what = f"{libc.value if libc else 'unknown libc'} {arch or 'unknown arch'}"
+    msg = f"{facts.path}: no policy given applies to this {what} wheel (given: {', '.join(names)})"
+    raise ManylinuxError(one_line(msg))
+
+
+def wheel_platform(facts: WheelFacts) -> tuple[str | None, Libc | None]:
+    """A wheel's arch and C library: from its declared tags, else from its ELF files."""
+    arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
+    libc = declared_libc(facts.declared_platforms) or next(
+        (lib for e in facts.elves if (lib := file_libc(e)) is not None), None
+    )
+    return arch, libc
 
 
 def _placeholder(libc: Libc, arch: str | None) -> Policy:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping
 
     from ._checks import Allowances
     from ._locate import Located
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ._render import ResultJSON, WheelInfoJSON
     from ._settings import Settings
 
-__all__ = ["SESSION", "Collected", "Session", "check_policies", "choose_policy", "session_of"]
+__all__ = ["SESSION", "Collected", "Session", "session_of"]
 
 
 @dataclass
@@ -136,6 +136,8 @@ class Session:
         """The policy of ``--manylinux-policy`` that applies to this wheel (None: its declared tags)."""
         names = self.settings.policy
         if len(names) > 1:
+            from ._audit import choose_policy  # noqa: PLC0415
+
             return choose_policy(names, self.read(path))
         return names[0] if names else None
 
@@ -200,70 +202,6 @@ class Session:
             elif not settings.wheels:
                 wheels = "to be built locally with pypa/build: not the wheel you will upload"
         return f"manylinux: policy {policy}; wheel {wheels}; policy data {self.policies.source}"
-
-
-def _scope(name: str) -> tuple[object, str | None]:
-    """The libc family and arch (None: any) a policy name applies to."""
-    from ._policy import libc_of_name, parse_platform_tag  # noqa: PLC0415
-
-    parsed = parse_platform_tag(name)
-    return libc_of_name(name), parsed[1] if parsed else None
-
-
-def check_policies(names: Sequence[str]) -> None:
-    """Refuse two policies for the same wheels: which one holds them would be a guess (issue 15)."""
-    from ._errors import ManylinuxError  # noqa: PLC0415
-
-    if len(names) < 2:  # noqa: PLR2004 - one policy applies to every wheel, as before
-        return
-    seen: list[tuple[object, str | None, str]] = []
-    for name in names:
-        if name == "auto":
-            continue
-        libc, arch = _scope(name)
-        if libc is None:
-            msg = f"policy {name} names no libc family: with several policies, give manylinux* or musllinux* names"
-            raise ManylinuxError(msg)
-        for other_libc, other_arch, other in seen:
-            if libc == other_libc and (arch is None or other_arch is None or arch == other_arch):
-                msg = f"policies {other} and {name} both apply to the same wheels: give one per libc and arch"
-                raise ManylinuxError(msg)
-        seen.append((libc, arch, name))
-
-
-def choose_policy(names: Sequence[str], facts: WheelFacts) -> str | None:
-    """The one of ``names`` for this wheel's libc and arch; None means its declared tags.
-
-    A cibuildwheel wheelhouse holds manylinux and musllinux wheels side by
-    side, each to be held to the floor of its own family. A wheel that none
-    of the names covers is an error, never a pass. ``auto`` covers every
-    wheel no other name does. A wheel without ELF files and without a Linux
-    tag (a pure wheel) is judged by its declared tags.
-    """
-    from ._audit import _majority  # noqa: PLC0415
-    from ._checks import file_libc  # noqa: PLC0415
-    from ._errors import ManylinuxError  # noqa: PLC0415
-    from ._policy import declared_arch, declared_libc  # noqa: PLC0415
-
-    libc = declared_libc(facts.declared_platforms) or next(
-        (lib for e in facts.elves if (lib := file_libc(e)) is not None), None
-    )
-    arch = declared_arch(facts.declared_platforms) or _majority(e.arch for e in facts.elves)
-    if libc is None and not facts.elves:
-        return None
-    for name in names:
-        if name == "auto":
-            continue
-        name_libc, name_arch = _scope(name)
-        if name_libc == libc and name_arch in (None, arch):
-            return name
-    if "auto" in names:
-        return None
-    from ._errors import one_line  # noqa: PLC0415
-
-    what = f"{libc.value if libc else 'unknown libc'} {arch or 'unknown arch'}"
-    msg = f"{facts.path}: no policy given applies to this {what} wheel (given: {', '.join(names)})"
-    raise ManylinuxError(one_line(msg))
 
 
 @contextlib.contextmanager

@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Reporter(config), "manylinux-reporter")
     policy = session.settings.policy
     with _usage_errors():
-        from ._session import check_policies  # noqa: PLC0415
+        from ._audit import check_policies  # noqa: PLC0415
 
         for name in policy:
             if name != "auto":
