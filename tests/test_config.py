@@ -202,3 +202,14 @@ def test_allowances_match_globs_and_name_the_entries_used() -> None:
     assert used == {"libraries:libcuda.so.*"}
     assert allow.used("pkg/_x.so", Violation(Check.RPATH, "/opt", allowed_by="harmless")) == {"checks:rpath:pkg/*.so"}
     assert allow.used(None, Violation(Check.LIBRARIES, "libcuda.so.1")) == set()  # not allowed: nothing used
+
+
+def test_execstack_is_allowlisted_by_file_glob(
+    fx: Fixtures, wheel: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(wheel({f"pkg/ext_execstack{SO}": fx.ext_execstack}))
+    assert main([path, "--no-cache", "--no-config"]) == 1
+    allowed = "--allow-check=execstack:pkg/ext_exec*.so: hand-written assembly, fixed in 2.0"
+    assert main([path, "--no-cache", "--no-config", "-v", allowed]) == 0
+    assert "hand-written assembly, fixed in 2.0" in capsys.readouterr().out
+    assert main([path, "--no-cache", "--no-config", "--allow-check=execstack:other/*.so: no"]) == 1
