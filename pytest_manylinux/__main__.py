@@ -18,6 +18,15 @@ from typing import TYPE_CHECKING, NoReturn
 from ._audit import audit, check_policies
 from ._cache import DirCache, default_dir
 from ._checks import Allowances
+from ._config import (
+    ALLOWLISTS,
+    ConfigError,
+    ProjectConfig,
+    find_config,
+    parse_entries,
+    read_config,
+    render_unused,
+)
 from ._errors import ManylinuxError
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
@@ -60,6 +69,12 @@ class _Args(argparse.Namespace):
     assume_minimum_abi3: tuple[int, int] | None
     show: bool
     list_policies: bool
+    config: Path | None
+    no_config: bool
+    allow_library: list[str]
+    allow_symbol: list[str]
+    allow_check: list[str]
+    strict_allowlist: bool
 
 
 def _version() -> str:
@@ -177,6 +192,46 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="R",
         help="a wheel larger than R times its baseline size is a regression (default 1.5; 0 turns it off)",
     )
+    config = parser.add_argument_group(
+        "configuration",
+        "the manylinux_* keys of [tool.pytest.ini_options] in pyproject.toml, as the pytest plugin reads them; "
+        "command-line options override them (README: Reference)",
+    )
+    config.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="read this pyproject.toml (default: the first one from the working directory upward "
+        "with [tool.pytest.ini_options])",
+    )
+    config.add_argument("--no-config", action="store_true", help="read no pyproject.toml")
+    config.add_argument(
+        "--allow-library",
+        action="append",
+        default=[],
+        metavar="'LIB: REASON'",
+        help="accept a library that is not on the policy (repeatable; a glob such as 'libcuda.so.*: ...')",
+    )
+    config.add_argument(
+        "--allow-symbol",
+        action="append",
+        default=[],
+        metavar="'SYMBOL: REASON'",
+        help="accept a symbol version, as 'memcpy@GLIBC_2.14: ...' or 'GLIBC_2.14: ...' (repeatable)",
+    )
+    config.add_argument(
+        "--allow-check",
+        action="append",
+        default=[],
+        metavar="'CHECK[:GLOB]: REASON'",
+        help="accept a check's violations, all of them or those whose subject or file matches GLOB, "
+        "as 'rpath:pkg/*.so: ...' (repeatable)",
+    )
+    config.add_argument(
+        "--strict-allowlist",
+        action="store_true",
+        help="fail (exit 1) when an allowlist entry accepted nothing (also manylinux_strict_allowlist = true)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also show allowed or passing detail")
     parser.add_argument(
         "--show",
@@ -204,6 +259,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         _error("--update-baseline and --size-ratio need --baseline FILE")
     output = "json" if args.json else (args.format or "text")
     try:
+        allow, strict = _configure(args)
         policies = load_policies(args.policy_files)
         if args.list_policies:
             print(render_policies(policies))
@@ -223,7 +279,6 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     errors: list[str] = []
     for path in inputs:
         try:
-            allow = Allowances(assume_abi3=args.assume_minimum_abi3)
             result = _audit_one(path, names, policies=policies, store=store, limits=limits, allow=allow)
         except ManylinuxError as e:
             errors.append(str(e))
@@ -244,8 +299,13 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         baselines=baselines,
     )
     code = EXIT_ERROR if errors else (EXIT_OK if doc["passed"] else EXIT_FAIL)
-    doc = {**doc, "exit_status": code}  # the document states the exit code it comes with
+    unused = allow.unused(audits) if not errors else {}
+    code = EXIT_FAIL if unused and strict and code == EXIT_OK else code
+    # The document states the exit code it comes with, and never "passed" beside a failing one.
+    doc = {**doc, "exit_status": code, "passed": code == EXIT_OK}
     _print(output, doc, audits, baselines, verbose=args.verbose, show=args.show)
+    for line in render_unused(unused, strict=strict):
+        print(f"pytest-manylinux: {line}", file=sys.stderr)
     _annotate(doc)
     return code
 
@@ -288,6 +348,66 @@ def _audit_one(
     return judge(facts, choose_policy(names, facts), policies=policies, allow=allow)
 
 
+def _configure(args: _Args) -> tuple[Allowances, bool]:
+    """Read the config file into ``args`` where the command line is silent; the allowances, and strictness."""
+    project = _project_config(args)
+    allow, strict = _allowances(args, project)
+    _apply_config(args, project)
+    if args.policy == "auto":
+        args.policy = None  # the plugin's "auto": each wheel's declared tags, the CLI's default
+    return allow, strict
+
+
+def _project_config(args: _Args) -> ProjectConfig:
+    """The pyproject.toml the plugin would read (or --config FILE), unless --no-config."""
+    if args.no_config:
+        if args.config is not None:
+            _error("--config and --no-config contradict each other: give one")
+        return ProjectConfig()
+    if args.config is not None:
+        if not args.config.is_file():
+            _error(f"--config {args.config}: no such file")
+        return read_config(args.config)
+    found = find_config(Path.cwd())
+    return read_config(found) if found is not None else ProjectConfig()
+
+
+def _allowances(args: _Args, project: ProjectConfig) -> tuple[Allowances, bool]:
+    """The config file's allowlists with the command line's on top, and whether unused entries fail."""
+    tables: dict[str, dict[str, str]] = {}
+    given = {"libraries": args.allow_library, "symbols": args.allow_symbol, "checks": args.allow_check}
+    for section, (key, flag, _, sep) in ALLOWLISTS.items():
+        from_file = parse_entries(project.lines(key), f"{key} in {project.path}", sep=sep)
+        tables[section] = {**from_file, **parse_entries(given[section], flag, sep=sep)}
+    strict_text = (project.text("manylinux_strict_allowlist") or "false").lower()
+    if strict_text not in ("true", "false", "1", "0", "yes", "no"):
+        msg = f"manylinux_strict_allowlist in {project.path}: {strict_text!r} is not true or false"
+        raise ConfigError(msg)
+    strict = args.strict_allowlist or strict_text in ("true", "1", "yes")
+    allow = Allowances(
+        libraries=tables["libraries"],
+        symbols=tables["symbols"],
+        checks=tables["checks"],
+        assume_abi3=args.assume_minimum_abi3,
+    )
+    return allow, strict
+
+
+def _apply_config(args: _Args, project: ProjectConfig) -> None:
+    """Fill what the command line left unset from the config file (paths relative to it)."""
+    if args.policy is None:
+        args.policy = project.text("manylinux_policy")
+    if not args.policy_files:
+        args.policy_files = [project.base / p for p in project.lines("manylinux_policy_file")]
+    for option in LIMIT_OPTIONS:
+        text = project.text(option.ini)
+        if getattr(args, option.field, None) is None and text is not None:
+            try:
+                setattr(args, option.field, option.parse(text))
+            except ValueError as e:
+                raise ConfigError(f"{option.ini} in {project.path}: {e}") from None
+
+
 def _print(
     output: str,
     doc: DocumentJSON,
@@ -307,7 +427,7 @@ def _print(
                 print(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
-            if len(audits) + len(doc["errors"]) > 1:
+            if len(audits) + len(doc["errors"]) > 1 or (not doc["passed"] and all(w["passed"] for w in doc["wheels"])):
                 print(run_verdict(doc))  # one line for the whole run, matching the exit code
         sys.stdout.flush()
     except BrokenPipeError:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Finding, Libc, Policy, Violation, WheelFacts
@@ -26,6 +27,8 @@ from ._stable_abi import ABI3T_MINIMUM, PyVersion, abi3t_hazards, judge_imports,
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from ._model import Audit
 
 __all__ = [
     "FILE_CHECKS",
@@ -91,11 +94,21 @@ class Allowances:
     checks: Mapping[str, str] = field(default_factory=dict)
 
     def library(self, name: str) -> str | None:
-        return self.libraries.get(name)
+        """The reason a library is accepted: an exact entry, else the first glob (``libcuda.so.*``) matching it."""
+        if name in self.libraries:
+            return self.libraries[name]
+        return next((r for k, r in sorted(self.libraries.items()) if fnmatchcase(name, k)), None)
 
-    def check(self, check: Check, subject: str) -> str | None:
-        """The reason a check's violation about ``subject`` is accepted, if it is."""
-        return self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
+    def check(self, check: Check, subject: str, file: str | None = None) -> str | None:
+        """The reason a check's violation about ``subject`` (in ``file``) is accepted, if it is.
+
+        ``CHECK`` accepts the whole check; ``CHECK:GLOB`` the violations whose
+        subject or ELF file path the glob matches (``rpath:pkg/*.so``).
+        """
+        exact = self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
+        if exact is not None:
+            return exact
+        return next((r for k, r in sorted(self.checks.items()) if self._matches(k, check, subject, file)), None)
 
     def symbol(self, version: str, symbols: Iterable[str]) -> str | None:
         """The reason when a version, or every symbol needing it, is allowed."""
@@ -105,6 +118,51 @@ class Allowances:
         if reasons and all(reasons):
             return "; ".join(sorted({r for r in reasons if r}))
         return None
+
+    def used(self, file: str | None, violation: Violation) -> set[str]:
+        """The entries (as ``section:key``) that accepted an allowed violation.
+
+        Computed after the fact from the verdict, so the frozen allowances stay
+        hashable and a memoised verdict reports its entries as well as a fresh one.
+        """
+        if violation.allowed_by is None:
+            return set()
+        check, subject = violation.check, violation.subject
+        if check in (Check.LIBRARIES, Check.LIBPYTHON):
+            return {f"libraries:{k}" for k in self.libraries if k == subject or fnmatchcase(subject, k)}
+        if check is Check.SYMBOL_VERSIONS:
+            keys = {subject, *(f"{s}@{subject}" for s in violation.symbols)}
+            return {f"symbols:{k}" for k in self.symbols if k in keys}
+        if check is Check.BLACKLIST:
+            return {f"symbols:{k}" for k in self.symbols if k in {f"{s}@{subject}" for s in violation.symbols}}
+        return {f"checks:{k}" for k in self.checks if k == check.value or self._matches(k, check, subject, file)}
+
+    def entries(self) -> dict[str, str]:
+        """Every entry as ``section:key`` -> reason, to name the ones that matched nothing."""
+        sections = (("libraries", self.libraries), ("symbols", self.symbols), ("checks", self.checks))
+        return {f"{name}:{k}": r for name, table in sections for k, r in table.items()}
+
+    def unused(self, audits: Iterable[Audit]) -> dict[str, str]:
+        """The entries that accepted nothing in these audits (like mypy's ``warn_unused_ignores``)."""
+        used: set[str] = set()
+        for result in audits:
+            for verdict in (*result.verdicts, *result.declared):
+                for v in verdict.violations:
+                    used |= self.used(None, v)
+                for f in verdict.files:
+                    for v in f.violations:
+                        used |= self.used(f.path, v)
+            for v in result.tags:
+                used |= self.used(None, v)
+        return {k: r for k, r in self.entries().items() if k not in used}
+
+    @staticmethod
+    def _matches(key: str, check: Check, subject: str, file: str | None) -> bool:
+        """Whether a ``CHECK:GLOB`` entry names this check and matches the subject or the file."""
+        name, sep, pattern = key.partition(":")
+        if name != check.value or not sep:
+            return False
+        return pattern == subject or fnmatchcase(subject, pattern) or (file is not None and fnmatchcase(file, pattern))
 
 
 NO_ALLOWANCES = Allowances()
@@ -376,25 +434,33 @@ def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             "PT_GNU_STACK RWE",
             expected="PT_GNU_STACK RW",
             hint="an executable stack: glibc 2.41 and later refuse to load it",
+            allowed_by=ctx.allow.check(Check.EXECSTACK, "PT_GNU_STACK RWE", elf.path),
         )
 
 
 def _rpath(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     """RPATH/RUNPATH entries that reach outside the wheel: leaked build paths."""
-    del ctx
     origin = posixpath.dirname(elf.path)
     for tag, entries in (("DT_RUNPATH", elf.runpath), ("DT_RPATH", elf.rpath)):
         for entry in entries:
             if entry.startswith(("$ORIGIN", "${ORIGIN}")):
                 if inside(entry, origin) is None:
-                    yield Violation(Check.RPATH, entry, expected="$ORIGIN/...", hint=f"{tag} points outside the wheel")
+                    yield Violation(
+                        Check.RPATH,
+                        entry,
+                        expected="$ORIGIN/...",
+                        hint=f"{tag} points outside the wheel",
+                        allowed_by=ctx.allow.check(Check.RPATH, entry, elf.path),
+                    )
                 continue
             hint = (
                 f"{tag} is absolute: it leaks the build machine"
                 if entry.startswith("/")
                 else f"{tag} is relative to the working directory"
             )
-            yield Violation(Check.RPATH, entry or "(empty)", expected="$ORIGIN/...", hint=hint)
+            subject = entry or "(empty)"
+            allowed = ctx.allow.check(Check.RPATH, subject, elf.path)
+            yield Violation(Check.RPATH, subject, expected="$ORIGIN/...", hint=hint, allowed_by=allowed)
 
 
 # -- import-ability (issue 10): what CPython's importer needs of an extension module ---------------

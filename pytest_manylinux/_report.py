@@ -62,6 +62,7 @@ class Reporter:
         self.baselines: dict[str, BaselineJSON] = {}
         self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
         self.baseline_lines: list[str] = []
+        self.unused_lines: list[str] = []
 
     @property
     def session(self) -> Session:
@@ -171,7 +172,7 @@ class Reporter:
         )
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         settings = self.session.settings
         if self.recorded:
             self._write_baselines()
@@ -182,9 +183,11 @@ class Reporter:
             )
         wanted = settings.json_path or settings.markdown_path
         collected = self.session.collected
+        if (collected.results or self.session.gated) and not self.deselected and not collected.errors:
+            self._unused_allowances(session)
         if not (wanted or collected.results or collected.errors or self.session.gated):
             return
-        self.document = self._document(int(exitstatus))
+        self.document = self._document(int(session.exitstatus))
         from ._render import render_markdown  # noqa: PLC0415
 
         for path, text, mode in (
@@ -222,6 +225,35 @@ class Reporter:
             sys.stderr.write("\n".join(lines) + "\n")
             sys.stderr.flush()
 
+    def _unused_allowances(self, session: pytest.Session) -> None:
+        """Name the config file's and command line's entries that accepted nothing; fail under strict.
+
+        Computed from the results the items sent (each allowed violation with its
+        file), so it holds under -n and keeps the allowances frozen.
+        """
+        from ._checks import Allowances  # noqa: PLC0415
+        from ._config import render_unused  # noqa: PLC0415
+        from ._model import Check, Violation  # noqa: PLC0415
+
+        settings = self.session.settings
+        allow = Allowances(
+            libraries=settings.allow_libraries, symbols=settings.allow_symbols, checks=settings.allow_checks
+        )
+        if not allow.entries():
+            return
+        used: set[str] = set()
+        for result in self.session.collected.results.values():
+            for v in result["violations"]:
+                if v["allowed_by"] is not None:
+                    found = Violation(
+                        Check(v["check"]), v["subject"], symbols=tuple(v["symbols"]), allowed_by=v["allowed_by"]
+                    )
+                    used |= allow.used(result["file"], found)
+        unused = {k: r for k, r in allow.entries().items() if k not in used}
+        self.unused_lines = render_unused(unused, strict=settings.strict_allowlist)
+        if unused and settings.strict_allowlist and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Count gate items that ``-k``/``-m`` left out: a verdict then covers only part of the gate."""
         from ._gate import GateItem  # noqa: PLC0415
@@ -229,7 +261,7 @@ class Reporter:
         self.deselected += sum(isinstance(item, GateItem) for item in items)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.document is None and not self.baseline_lines:
+        if self.document is None and not self.baseline_lines and not self.unused_lines:
             return
         from ._render import render_summary  # noqa: PLC0415
 
@@ -238,6 +270,10 @@ class Reporter:
             terminalreporter.line(line)
         for line in self.baseline_lines:
             terminalreporter.line(line)
+        for line in self.unused_lines:
+            terminalreporter.line(
+                line, yellow=not self.session.settings.strict_allowlist, red=self.session.settings.strict_allowlist
+            )
         if self.deselected:
             terminalreporter.line(
                 f"note: {self.deselected} gate item(s) deselected (-k/-m): the verdict covers only the checks that ran"

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ._config import ALLOWLISTS
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -45,11 +47,12 @@ UPDATE_BASELINE_HELP = (
     "and say what changed"
 )
 SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
-ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason'"
+ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason' or a glob, 'libcuda.so.*: reason'"
 ALLOW_CHECKS_HELP = (
-    "wheel checks to accept, one per line as 'CHECK: reason' (e.g. 'archive: ...') or "
-    "'CHECK:SUBJECT: reason' (e.g. 'record:pkg/data.bin: ...')"
+    "checks to accept, one per line as 'CHECK: reason' (e.g. 'archive: ...') or "
+    "'CHECK:GLOB: reason', GLOB matching the subject or the ELF file (e.g. 'rpath:pkg/*.so: ...')"
 )
+STRICT_ALLOWLIST_HELP = "fail the run when an allowlist entry of the config file or command line accepted nothing"
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 BUILD_CHOICES = ("auto", "always", "never")
@@ -72,6 +75,10 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--manylinux-update-baseline", action="store_true", default=False, help=UPDATE_BASELINE_HELP)
     group.addoption("--manylinux-baseline-size-ratio", metavar="R", help=SIZE_RATIO_HELP)
     group.addoption("--manylinux-max-wheel-size", metavar="SIZE", help=MAX_WHEEL_SIZE_HELP)
+    allow_help = (ALLOW_LIBRARIES_HELP, ALLOW_SYMBOLS_HELP, ALLOW_CHECKS_HELP)
+    for (_, _, flag, _), text in zip(ALLOWLISTS.values(), allow_help, strict=True):
+        group.addoption(flag, action="append", default=[], metavar="'NAME: REASON'", help=f"{text} (repeatable)")
+    group.addoption("--manylinux-strict-allowlist", action="store_true", default=False, help=STRICT_ALLOWLIST_HELP)
     parser.addini("manylinux_policy", POLICY_HELP)
     parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
     parser.addini("manylinux_build", BUILD_HELP, default="auto")
@@ -87,6 +94,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
     parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
     parser.addini("manylinux_allow_checks", ALLOW_CHECKS_HELP, type="linelist")
+    parser.addini("manylinux_strict_allowlist", STRICT_ALLOWLIST_HELP, type="bool", default=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,7 @@ class Settings:
     baseline: WheelSpec | None = None
     update_baseline: bool = False
     baseline_size_ratio: float | None = None  # None: the default; 0: no size ratchet
+    strict_allowlist: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -154,9 +163,11 @@ class Settings:
             policy_files=tuple(policy_files),
             json_path=_report_path(config, "manylinux_json", here, ini_dir, append=False),
             markdown_path=_report_path(config, "manylinux_markdown", here, ini_dir, append=True),
-            allow_libraries=parse_allowlist(config.getini("manylinux_allow_libraries"), "manylinux_allow_libraries"),
-            allow_symbols=parse_allowlist(config.getini("manylinux_allow_symbols"), "manylinux_allow_symbols"),
-            allow_checks=parse_allowlist(config.getini("manylinux_allow_checks"), "manylinux_allow_checks", sep=": "),
+            allow_libraries=_allowlist(config, "libraries"),
+            allow_symbols=_allowlist(config, "symbols"),
+            allow_checks=_allowlist(config, "checks"),
+            strict_allowlist=bool(config.getoption("manylinux_strict_allowlist"))
+            or bool(config.getini("manylinux_strict_allowlist")),
             limits=_limits(config),
             baseline=_baseline(config, here, ini_dir, ini),
             update_baseline=bool(config.getoption("manylinux_update_baseline")),
@@ -168,6 +179,14 @@ def split_policies(values: Iterable[str]) -> tuple[str, ...]:
     """Repeated and comma-separated policy names as one list, in order, without repeats (issue 15)."""
     names = (name.strip() for value in values for name in str(value).split(","))
     return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _allowlist(config: pytest.Config, section: str) -> dict[str, str]:
+    """The ini file's entries with the command line's on top (the same key: the command line's reason)."""
+    key, _, flag, sep = ALLOWLISTS[section]
+    from_ini = parse_allowlist(config.getini(key), key, sep=sep)
+    option = flag.lstrip("-").replace("-", "_")
+    return {**from_ini, **parse_allowlist(config.getoption(option) or (), flag, sep=sep)}
 
 
 def is_wheels(spec: WheelSpec) -> bool:
@@ -271,14 +290,9 @@ def parse_allowlist(lines: Iterable[object], source: str, *, sep: str = ":") -> 
     Check allowlists split at the first ``": "``, since their names may hold a
     colon themselves (``record:pkg/data.bin: reason``).
     """
-    out: dict[str, str] = {}
-    for line in lines:
-        if not isinstance(line, str):
-            msg = f"{source}: {line!r} is not a 'NAME: reason' string"
-            raise pytest.UsageError(msg)
-        name, found, reason = line.partition(sep)
-        if not found or not name.strip() or not reason.strip():
-            msg = f"{source}: {line!r} needs a reason, as 'NAME: why it is acceptable'"
-            raise pytest.UsageError(msg)
-        out[name.strip()] = reason.strip()
-    return out
+    from ._config import ConfigError, parse_entries  # noqa: PLC0415 - one parser for the CLI and the plugin
+
+    try:
+        return parse_entries(lines, source, sep=sep)
+    except ConfigError as e:
+        raise pytest.UsageError(str(e)) from None
