@@ -427,7 +427,9 @@ def _print(
                 print(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
-            if len(audits) + len(doc["errors"]) > 1 or (not doc["passed"] and all(w["passed"] for w in doc["wheels"])):
+            if len(audits) + len(doc["errors"]) > 1 or (
+                not doc["passed"] and not doc["errors"] and all(w["passed"] for w in doc["wheels"])
+            ):
                 print(run_verdict(doc))  # one line for the whole run, matching the exit code
         sys.stdout.flush()
     except BrokenPipeError:
