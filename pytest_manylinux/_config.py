@@ -19,12 +19,16 @@ from ._errors import ManylinuxError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10: the standard backport, an environment-marked dependency
-    import tomli as tomllib
-
-__all__ = ["ALLOWLISTS", "ConfigError", "ProjectConfig", "find_config", "parse_entries", "read_config", "render_unused"]
+__all__ = [
+    "ALLOWLISTS",
+    "ConfigError",
+    "ProjectConfig",
+    "find_config",
+    "load_toml",
+    "parse_entries",
+    "read_config",
+    "render_unused",
+]
 
 PREFIX = "manylinux_"
 
@@ -74,14 +78,14 @@ def find_config(start: Path) -> Path | None:
     """The first pyproject.toml from ``start`` upward with ``[tool.pytest.ini_options]``."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _table(_load(candidate), candidate) is not None:
+        if candidate.is_file() and _table(load_toml(candidate), candidate) is not None:
             return candidate
     return None
 
 
 def read_config(path: Path) -> ProjectConfig:
     """The ``manylinux_*`` keys of ``path``'s ``[tool.pytest.ini_options]`` (none when it has no such table)."""
-    table = _table(_load(path), path) or {}
+    table = _table(load_toml(path), path) or {}
     values: dict[str, str | list[str]] = {}
     for key, value in table.items():
         if not key.startswith(PREFIX):
@@ -97,7 +101,17 @@ def read_config(path: Path) -> ProjectConfig:
     return ProjectConfig(path.resolve(), values)
 
 
-def _load(path: Path) -> dict[str, object]:
+def load_toml(path: Path) -> dict[str, object]:
+    """A TOML file as data; one-line :class:`ConfigError` when unreadable or invalid.
+
+    The parser is imported here, not at module import: the plugin imports this
+    module at every pytest start-up and reads TOML only when the CLI asks.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover - Python 3.10: the standard backport, an environment-marked dependency
+        import tomli as tomllib  # noqa: PLC0415
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

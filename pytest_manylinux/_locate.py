@@ -99,21 +99,17 @@ def expand_wheels(specs: Iterable[tuple[str, Path, str]], *, trees: bool = False
 
 def project_name(root: Path) -> str | None:
     """``[project] name`` from ``root/pyproject.toml``, if there is one."""
+    from ._config import load_toml  # noqa: PLC0415 - one TOML reader (tomllib, or tomli on 3.10)
+
     path = root / "pyproject.toml"
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        import tomllib  # noqa: PLC0415 - Python >= 3.11; 3.10 falls back below
-
-        data = tomllib.loads(text)
-        name = data.get("project", {}).get("name")
-        return str(name) if name else None
-    except ImportError:  # pragma: no cover - Python 3.10
-        match = re.search(r'(?ms)^\[project\].*?^name\s*=\s*["\']([^"\']+)["\']', text)
-        return match.group(1) if match else None
-    except ValueError:
-        return None
+        project = load_toml(path).get("project")
+    except ManylinuxError:
+        return None  # a broken pyproject.toml: no name to prefer; the build reports it
+    name = project.get("name") if isinstance(project, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def find_in_dist(root: Path, name: str | None) -> list[Path]:

@@ -234,6 +234,7 @@ def test_plugin_import_is_cheap_and_elftools_free() -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
     assert not {m for m in imported if m.startswith("elftools")}
     assert not imported & {"pytest_manylinux._elf", "pytest_manylinux._wheel", "pytest_manylinux._audit"}
+    assert not imported & {"tomllib", "tomli"}  # TOML is read only when the CLI asks
 
 
 def test_installed_distribution_is_audited_in_place(
