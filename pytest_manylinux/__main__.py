@@ -427,10 +427,10 @@ def _print(
                 print(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
                     print(render_baseline(baselines[result.facts.path]))
-            if len(audits) + len(doc["errors"]) > 1 or (
-                not doc["passed"] and not doc["errors"] and all(w["passed"] for w in doc["wheels"])
-            ):
-                print(run_verdict(doc))  # one line for the whole run, matching the exit code
+            # One last line for the whole run, matching the exit code: a wheel's own PASS
+            # line never stands alone when a baseline, an allowlist or another input failed.
+            if len(audits) + len(doc["errors"]) > 1 or (audits and not doc["passed"]):
+                print(run_verdict(doc))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (``| head``) has seen enough; the verdict still decides the exit code.

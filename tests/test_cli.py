@@ -149,7 +149,8 @@ def test_list_policies_and_show(fx: Fixtures, wheel: Callable[..., Path], capsys
         line.split() == ["needs", "libssl.so.3", "not", "allowed", "by", "manylinux_2_12_x86_64"] for line in shown
     )
     assert any(line.split()[:4] == ["GLIBC", "up", "to", "GLIBC_2.17"] for line in shown)
-    assert shown[-1] == (
+    assert shown[-1] == "FAIL: 1 of 1 wheel fail"
+    assert shown[-2] == (
         "  to reach manylinux_2_12_x86_64: bundle or drop libssl.so.3; rebuild without GLIBC_2.14, GLIBC_2.17"
     )
     with pytest.raises(SystemExit) as info:
