@@ -255,11 +255,11 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     args = main_parser(prog).parse_args(cli_args, namespace=_Args())
     if args.json and args.format not in (None, "json"):
         _error(f"--json and --format={args.format} contradict each other: give one")
-    if args.baseline is None and (args.update_baseline or args.size_ratio is not None):
-        _error("--update-baseline and --size-ratio need --baseline FILE")
     output = "json" if args.json else (args.format or "text")
     try:
         allow, strict = _configure(args)
+        if args.baseline is None and (args.update_baseline or args.size_ratio is not None):
+            _error("--update-baseline and --size-ratio need --baseline FILE (or manylinux_baseline in the config)")
         policies = load_policies(args.policy_files)
         if args.list_policies:
             print(render_policies(policies))
@@ -399,6 +399,17 @@ def _apply_config(args: _Args, project: ProjectConfig) -> None:
         args.policy = project.text("manylinux_policy")
     if not args.policy_files:
         args.policy_files = [project.base / p for p in project.lines("manylinux_policy_file")]
+    baseline = project.text("manylinux_baseline")
+    if args.baseline is None and baseline is not None:
+        args.baseline = str(project.base / Path(os.path.expandvars(baseline)).expanduser())
+    ratio = project.text("manylinux_baseline_size_ratio")
+    if args.size_ratio is None and ratio is not None:
+        from ._baseline import parse_size_ratio  # noqa: PLC0415 - only when a ratio is configured
+
+        try:
+            args.size_ratio = parse_size_ratio(ratio)
+        except ValueError as e:
+            raise ConfigError(f"manylinux_baseline_size_ratio in {project.path}: {e}") from None
     for option in LIMIT_OPTIONS:
         text = project.text(option.ini)
         if getattr(args, option.field, None) is None and text is not None:

@@ -465,3 +465,34 @@ def test_marker_baseline_argument_and_reports(pytester: pytest.Pytester, release
     result.assert_outcomes(passed=1, deselected=1)
     result = pytester.runpytest("-p", "no:cacheprovider", "--manylinux-update-baseline", "-k", "nothing")
     result.stdout.fnmatch_lines(["baseline: --manylinux-update-baseline recorded nothing: *"])
+
+
+def test_cli_reads_the_baseline_from_pyproject_as_the_gate_does(
+    pytester: pytest.Pytester,
+    releases: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """cibuildwheel's audit-command and the pytest gate ratchet against the same file (issue 15)."""
+    _copy(releases["2.0"], pytester.path / "dist")
+    (pytester.path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nmanylinux_baseline = "ci/manylinux-baseline.json"\n'
+        'manylinux_baseline_size_ratio = "0"\n'
+    )
+    (pytester.path / "ci").mkdir()
+    project = pytester.path / "sub"  # the CLI finds the file from a subdirectory, paths stay relative to it
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert main([str(releases["1.0"]), "--no-cache", "--update-baseline"]) == 0
+    assert "ci/manylinux-baseline.json: wrote (1 added" in capsys.readouterr().err
+    assert main(["../dist", "--no-cache"]) == 1
+    assert "  + GLIBC_2.17" in capsys.readouterr().out
+    assert main(["../dist", "--no-cache", "--no-config"]) == 0  # without the file: no ratchet, and v2 is compliant
+    monkeypatch.chdir(pytester.path)
+    gate = _run(pytester, "--manylinux-wheel=dist", "-k", "baseline")
+    gate.assert_outcomes(failed=1, deselected=CHECKS)
+    (pytester.path / "pyproject.toml").write_text('[tool.pytest.ini_options]\nmanylinux_baseline_size_ratio = "x"\n')
+    with pytest.raises(SystemExit) as exc:
+        main(["dist", "--no-cache", "--baseline", "ci/manylinux-baseline.json"])
+    assert exc.value.code == 2  # a usage error
+    assert "manylinux_baseline_size_ratio in " in capsys.readouterr().err
