@@ -10,7 +10,7 @@ import pytest
 
 from pytest_manylinux import Allowances
 from pytest_manylinux.__main__ import main
-from pytest_manylinux._config import find_config, read_config
+from pytest_manylinux._config import ConfigError, find_config, read_config
 from pytest_manylinux._model import Check, Violation
 
 if TYPE_CHECKING:
@@ -229,3 +229,35 @@ def test_a_strict_unused_entry_is_no_pass_in_any_report(
     assert (doc["passed"], doc["exit_status"]) == (False, 1)
     assert main(strict) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "FAIL: every wheel passes, but the run failed (exit status 1)"
+
+
+@pytest.mark.parametrize("python", [(3, 10), (3, 11)], ids=["tomli-on-3.10", "tomllib"])
+def test_both_toml_readers_give_the_same_config_and_the_same_errors(
+    python: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.10 reads pyproject.toml with tomli: the branch runs here by pretending to be 3.10."""
+    good = tmp_path / "good" / "pyproject.toml"
+    good.parent.mkdir()
+    good.write_text(
+        '[tool.pytest.ini_options]\nmanylinux_policy = "manylinux2014"\nmanylinux_strict_allowlist = true\n'
+        'manylinux_max_entries = 5000\nmanylinux_allow_libraries = ["libcuda.so.*: the driver"]\n'
+        "manylinux_allow_checks = '''\nrpath:pkg/*.so: beside it\n'''\nother = 1\n"
+    )
+    bad = tmp_path / "bad" / "pyproject.toml"
+    bad.parent.mkdir()
+    bad.write_text("[tool.pytest.ini_options]\nmanylinux_policy = \n")
+    with monkeypatch.context() as m:
+        m.setattr("sys.version_info", (*python, 0, "final", 0))
+        config = read_config(good)
+        with pytest.raises(ConfigError) as error:
+            read_config(bad)
+    assert dict(config.values) == {
+        "manylinux_policy": "manylinux2014",
+        "manylinux_strict_allowlist": "true",
+        "manylinux_max_entries": "5000",
+        "manylinux_allow_libraries": ["libcuda.so.*: the driver"],
+        "manylinux_allow_checks": "rpath:pkg/*.so: beside it\n",
+    }
+    assert config.lines("manylinux_allow_checks") == ["rpath:pkg/*.so: beside it"]
+    assert str(error.value).startswith(f"{bad}: not valid TOML: ")
+    assert "\n" not in str(error.value)
