@@ -132,8 +132,9 @@ def _checkout_copy(tmp_path: Path, name: str) -> Path:
     """``<tmp>/repo/examples/<name>`` next to a copy of the package: ``../..`` is a checkout."""
     repo = tmp_path / "repo"
     (repo / "examples").mkdir(parents=True)
-    for file in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / file, repo)
+    for file in ROOT.iterdir():  # pyproject.toml, README.md and whatever else the build may name
+        if file.is_file() and not file.name.startswith("."):
+            shutil.copy(file, repo)
     shutil.copytree(ROOT / "pytest_manylinux", repo / "pytest_manylinux", ignore=shutil.ignore_patterns("__pycache__"))
     return Path(shutil.copytree(EXAMPLES / name, repo / "examples" / name))
 
@@ -171,16 +172,19 @@ def _bash(command: str, cwd: Path, env: Mapping[str, str]) -> subprocess.Complet
     )
 
 
-def run_readme(example: Path, env: Mapping[str, str]) -> list[subprocess.CompletedProcess[str]]:
-    """Run every block of the example's README that is not marked, in order; each must succeed."""
+def run_readme(example: Path, env: Mapping[str, str], *, blocks: int) -> list[subprocess.CompletedProcess[str]]:
+    """Run every block of the example's README that is not marked, in order; each must succeed.
+
+    ``blocks`` is how many there are: a block added to a README fails here until its test
+    says what the block must do.
+    """
+    commands = [c for c in readme_commands(example / "README.md") if c.not_run is None]
+    assert len(commands) == blocks, f"{example.name}: {len(commands)} blocks to run, the test expects {blocks}"
     results = []
-    for command in readme_commands(example / "README.md"):
-        if command.not_run is not None:
-            continue
+    for command in commands:
         result = _bash(command.text, example, env)
         assert result.returncode == 0, f"{command.text}\n{result.stdout}\n{result.stderr}"
         results.append(result)
-    assert results, f"{example.name}: the README documents no command the suite can run"
     return results
 
 
@@ -225,7 +229,7 @@ def test_c_extension_readme_runs_as_written(tmp_path: Path, user_venv: dict[str,
     if shutil.which("gcc") is None:
         pytest.skip("needs gcc")
     example = _checkout_copy(tmp_path, "c-extension")
-    *_, tests = run_readme(example, user_venv)
+    [tests] = run_readme(example, user_venv, blocks=1)
     # The README's install put the checkout's package into the user's venv, and pytest used it.
     where = _bash("python -c 'import pytest_manylinux; print(pytest_manylinux.__file__)'", example, user_venv)
     assert where.stdout.startswith(user_venv["VIRTUAL_ENV"]), where.stdout
@@ -307,7 +311,7 @@ def test_release_gate_readme_runs_as_written(
     wheelhouse.mkdir()
     shutil.copy(wheel({f"fast/ext_2_17{SO}": fx.ext_2_17}, name="fast"), wheelhouse)
     shutil.copy(wheel({f"tls/ext_unallowed{SO}": fx.ext_unallowed}, name="tls"), wheelhouse)
-    gate, cli = run_readme(example, user_venv)
+    gate, cli = run_readme(example, user_venv, blocks=2)
     assert "Successfully installed pytest-manylinux" in gate.stdout, gate.stdout
     _lines_match(gate.stdout, ["XFAIL wheelhouse/tls-*::tls/ext_*::libraries*allowed: the 'system' build links*"])
     assert re.search(r"\b1 xfailed\b", gate.stdout), gate.stdout
@@ -371,6 +375,7 @@ def test_cibuildwheel_commands_run_as_cibuildwheel_would(
     tmp_path: Path, fx: Fixtures, wheel: Callable[..., Path], abi3_extensions: dict[str, Path]
 ) -> None:
     example = _checkout_copy(tmp_path, "cibuildwheel")
+    assert run_readme(example, _environ(BIN), blocks=0) == []  # its one block needs Docker
     config = tomllib.loads((example / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
     # The default audit is kept, ours appended: abi3audit first, then pytest-manylinux.
     assert config["inherit"] == {"audit-requires": "append", "audit-command": "append"}
@@ -426,6 +431,7 @@ def test_github_actions_workflow_gates_each_family_against_its_policy(
     example = EXAMPLES / "github-actions"
     workflow = (example / ".github" / "workflows" / "wheels.yml").read_text()
     assert yaml_blocks(example / "README.md") == [workflow]  # the README shows the file, as it is
+    assert run_readme(example, _environ(BIN), blocks=0) == []  # its commands are the workflow's
     commands = [c.text for c in workflow_commands(workflow) if c.not_run is None]
     assert commands, "the workflow has no run: line the suite can run"
 
