@@ -45,6 +45,11 @@ SO = ".cpython-311-x86_64-linux-gnu.so"
 MANYLINUX_TAGS = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 MUSLLINUX_TAGS = "cp311-cp311-musllinux_1_2_x86_64"
 ABI3_TAGS = "cp36-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64"
+#: What running an example in place leaves behind; a copy must not inherit it (setuptools
+#: would reuse a stale build/ and link nothing anew).
+LEFTOVERS = shutil.ignore_patterns(
+    "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "wheelhouse", "manylinux-audit.json"
+)
 
 SHELL_FENCES = frozenset({"console", "sh", "bash", "shell"})
 OTHER_FENCES = frozenset({"yaml", "toml", "python", "text"})  # shown, not run: never commands
@@ -136,7 +141,12 @@ def _checkout_copy(tmp_path: Path, name: str) -> Path:
         if file.is_file() and not file.name.startswith("."):
             shutil.copy(file, repo)
     shutil.copytree(ROOT / "pytest_manylinux", repo / "pytest_manylinux", ignore=shutil.ignore_patterns("__pycache__"))
-    return Path(shutil.copytree(EXAMPLES / name, repo / "examples" / name))
+    return Path(shutil.copytree(EXAMPLES / name, repo / "examples" / name, ignore=LEFTOVERS))
+
+
+def _copy_example(pytester: pytest.Pytester, name: str) -> None:
+    """``pytester.copy_example`` without what an in-place run left behind."""
+    shutil.copytree(EXAMPLES / name, pytester.path, ignore=LEFTOVERS, dirs_exist_ok=True)
 
 
 def _environ(first: Path) -> dict[str, str]:
@@ -265,7 +275,7 @@ def test_c_extension_example_from_dist(pytester: pytest.Pytester) -> None:
     """A wheel in dist/ is the one audited, and without the xfail the diff names the symbol."""
     if shutil.which("gcc") is None:
         pytest.skip("needs gcc")
-    pytester.copy_example("c-extension")
+    _copy_example(pytester, "c-extension")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", "dist", "."],
         cwd=pytester.path,
@@ -291,7 +301,7 @@ def test_c_extension_example_from_dist(pytester: pytest.Pytester) -> None:
 def test_c_extension_example_builds_once_under_xdist(pytester: pytest.Pytester) -> None:
     if shutil.which("gcc") is None:
         pytest.skip("needs gcc")
-    pytester.copy_example("c-extension")
+    _copy_example(pytester, "c-extension")
     result = pytester.runpytest_subprocess("tests", "-n", "2", "--manylinux-build=always")
     result.assert_outcomes(passed=2, xfailed=1)
     # Both workers audited the same built file: one wheel, so one summary row.
