@@ -181,7 +181,8 @@ def _one_line() -> Iterator[None]:
     except (ManylinuxError, pytest.UsageError) as e:
         message = str(e)
     if message is not None:
-        pytest.fail(message, pytrace=False)
+        # Raised while the context manager handles the error: drop that context, or pytest shows it twice.
+        raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 @pytest.fixture(scope="session")
