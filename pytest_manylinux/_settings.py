@@ -275,8 +275,10 @@ def _build_timeout(config: pytest.Config, ini: str) -> tuple[float, str] | None:
     return seconds, source
 
 
-def _refuse_sdists(specs: Iterable[WheelSpec]) -> None:
+def _refuse_sdists(specs: list[WheelSpec]) -> None:
     """An sdist given as the wheel is a usage error now, in one line, whatever else the run does."""
+    if not specs:
+        return
     from ._locate import is_sdist, sdist_message  # noqa: PLC0415 - only when wheels are given
 
     for spec in specs:
