@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ._audit import audit, check_policies
-from ._cache import DirCache, default_dir
+from ._cache import DirCache, default_dir, unsafe
 from ._checks import Allowances
 from ._config import (
     ALLOWLISTS,
@@ -272,6 +272,8 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     except (ManylinuxError, NoWheelError) as e:
         _error(str(e))
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
+    if store is not None and (note := unsafe()):
+        print(f"pytest-manylinux: note: {note}", file=sys.stderr)
     bounds = {option.field: getattr(args, option.field, None) for option in LIMIT_OPTIONS}
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     baseline = _baseline_entries(args, policies, store, limits) if args.baseline is not None else None

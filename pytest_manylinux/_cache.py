@@ -39,7 +39,7 @@ from ._model import WheelFacts
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["FORMAT", "MAX_ENTRY_BYTES", "DirCache", "decode", "default_dir", "digest", "encode", "format_of"]
+__all__ = ["FORMAT", "MAX_ENTRY_BYTES", "DirCache", "decode", "default_dir", "digest", "encode", "format_of", "unsafe"]
 
 #: Bump when what ``_elf`` reads into the same fields changes meaning; changes
 #: to the fields themselves change :data:`FORMAT` on their own.
@@ -238,7 +238,30 @@ def default_dir() -> Path:
 
 
 _KEY = re.compile(r"[0-9a-f]{16,128}")
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# Absent on Windows: read with getattr so importing never fails there; unsafe() keeps them unused.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+
+
+def _capable() -> bool:
+    """Whether this OS offers what the safe path below needs: ``O_NOFOLLOW``, ``O_DIRECTORY`` and ``dir_fd``."""
+    needed = {os.open, os.mkdir, os.unlink, os.rename}
+    return hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY") and needed <= os.supports_dir_fd
+
+
+def unsafe() -> str | None:
+    """Why the cache is off on this OS (Windows), or None where it works.
+
+    Without ``O_NOFOLLOW`` and ``dir_fd`` a link planted in the cache
+    directory could redirect a write or a read; rather than a weaker
+    equivalent, the cache is not used there: every run reads its wheels anew.
+    """
+    if _capable():
+        return None
+    return "the facts cache is off: this OS lacks O_NOFOLLOW and dir_fd, so each run reads its wheels anew"
 
 
 class DirCache:
@@ -254,8 +277,8 @@ class DirCache:
         self.directory = directory
 
     def load(self, key: str) -> dict[str, Any] | None:
-        """The entry under ``key``; None for a miss, a bad entry, or anything odd on disk."""
-        if not _KEY.fullmatch(key):
+        """The entry under ``key``; None for a miss, a bad entry, anything odd on disk, or an :func:`unsafe` OS."""
+        if not _KEY.fullmatch(key) or unsafe():
             return None
         try:
             blob = self._read(key)
@@ -268,7 +291,7 @@ class DirCache:
         sub = os.open(self.directory / key[:2], _DIR_FLAGS)
         try:
             # O_NONBLOCK: a FIFO planted as an entry must not hang the run.
-            fd = os.open(f"{key}.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=sub)
+            fd = os.open(f"{key}.json", os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=sub)
         finally:
             os.close(sub)
         with os.fdopen(fd, "rb") as f:
@@ -279,8 +302,8 @@ class DirCache:
         return blob if len(blob) <= MAX_ENTRY_BYTES else None
 
     def save(self, key: str, data: dict[str, Any]) -> None:
-        """Write atomically; failing to (a full disk, a limit, a symlink) is not an error."""
-        if not _KEY.fullmatch(key):
+        """Write atomically; failing to (a full disk, a limit, a symlink, an :func:`unsafe` OS) is not an error."""
+        if not _KEY.fullmatch(key) or unsafe():
             return
         try:
             blob = json.dumps(data, separators=(",", ":")).encode("ascii")
@@ -290,7 +313,7 @@ class DirCache:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            root = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            root = os.open(self.directory, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
             try:
                 with contextlib.suppress(FileExistsError):
                     os.mkdir(key[:2], 0o755, dir_fd=root)
@@ -313,7 +336,7 @@ def _write_new(directory: int, name: str, blob: bytes) -> None:
     failure the temporary file is removed and the error re-raised.
     """
     tmp = f".tmp-{os.urandom(8).hex()}.json"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=directory)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o644, dir_fd=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)

@@ -1,4 +1,4 @@
-"""Writing report files the way a user expects: atomically, and readable like any other report.
+"""Writing report files the way a user expects (atomically, readable like any other report), and one lock.
 
 One helper for every file we write for the user (JSON report, baseline), so
 each is replaced whole via a temporary file in the same directory and gets
@@ -23,25 +23,15 @@ __all__ = ["exclusive_lock", "write_atomically"]
 def exclusive_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if need be) until the block ends.
 
-    pytest-xdist's recipe for work done once per run: ``fcntl.flock`` on
-    POSIX, ``msvcrt.locking`` on Windows, so importing this never fails where
-    one of them is missing.
+    pytest-xdist's documented recipe for work done once per run uses
+    ``filelock``: one portable lock (``fcntl`` on POSIX, ``msvcrt`` on
+    Windows) for the build and for reading each wheel, and nothing POSIX-only
+    is imported here. Imported when first needed, as everything heavy is.
     """
-    with path.open("a+b") as handle:
-        try:
-            import fcntl  # noqa: PLC0415 - POSIX
+    from filelock import FileLock  # noqa: PLC0415 - only runs that share work across processes lock
 
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except ImportError:  # pragma: no cover - Windows
-            import msvcrt  # noqa: PLC0415
-
-            handle.seek(0)
-            while True:
-                try:
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]  # Windows only
-                    break
-                except OSError:  # LK_LOCK gives up after ten seconds; keep waiting
-                    continue
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(path):
         yield
 
 

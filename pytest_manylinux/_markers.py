@@ -8,6 +8,7 @@ wheels, each marked test runs once per wheel, with the wheel in its ID.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 from dataclasses import dataclass, field
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from ._model import Audit
+    from ._session import Session
 
 __all__ = [
     "FAILURES",
     "MarkerRequest",
     "audit_marked",
+    "host_skip",
     "marker_lines",
     "parametrize",
     "requests_of",
@@ -241,6 +244,8 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     if not requests:
         return
     session = session_of(item.config)
+    if any(req.wheel is None for req in requests) and (reason := host_skip(session)):
+        pytest.skip(reason)
     failures: list[str] = []
     results: list[Any] = []
     infos: list[Any] = []
@@ -277,6 +282,39 @@ def _ratchet(config: pytest.Config, audit: Audit, baseline: str, results: list[A
     results.append(result)
     info["baseline"], info["baseline_entry"] = comparison, entry
     return [f"{baseline_headline(comparison)}\n{render_baseline(comparison)}"] if result["outcome"] == "failed" else []
+
+
+def host_platform() -> str:
+    """The platform this host's own builds are for, as ``sysconfig`` names it (``linux-x86_64``, ``win-amd64``)."""
+    import sysconfig  # noqa: PLC0415
+
+    return sysconfig.get_platform()
+
+
+def host_skip(session: Session) -> str | None:
+    """Why a test that would judge this project's own wheel skips here: a host that builds no Linux wheel.
+
+    One test suite runs on Linux, macOS and Windows; off Linux, the wheel
+    built (or left in dist/) is not a Linux wheel, so there is nothing to
+    judge unless Linux wheels are named (``--manylinux-wheel``, the ini key,
+    a marker's ``wheel=``) or dist/ holds one.
+    """
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # noqa: PLC0415
+
+    from ._errors import ManylinuxError  # noqa: PLC0415
+
+    platform = host_platform()
+    if platform.startswith("linux") or session.settings.wheels:
+        return None
+    try:
+        found = session.candidates()
+    except ManylinuxError:
+        return None  # the test reports it in one line
+    for located in found:
+        with contextlib.suppress(InvalidWheelFilename):
+            if any("linux" in tag.platform for tag in parse_wheel_filename(located.path.name)[3]):
+                return None
+    return f"manylinux: this host builds {platform} wheels; give --manylinux-wheel to audit Linux wheels here"
 
 
 def wheel_for(request: pytest.FixtureRequest) -> Path:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from ._checks import Allowances
     from ._locate import Located
@@ -157,13 +157,19 @@ class Session:
             elif settings.build == "always":
                 self._located = []
             else:
-                root = self.config.rootpath
+                root = self.project
                 self._located = [Located(p, "found in dist/") for p in find_in_dist(root, project_name(root))]
         return self._located
 
-    def built(self, tmp_path_factory: pytest.TempPathFactory) -> Located:
+    @property
+    def project(self) -> Path:
+        """The project whose wheel is found in its dist/ or built: ``--manylinux-project``, else the rootdir."""
+        request = self.settings.build_request
+        return request.project if request is not None else self.config.rootpath
+
+    def built(self, tmp_path_factory: pytest.TempPathFactory, progress: Callable[[str], None] | None = None) -> Located:
         """Build the project's wheel once for the whole run (also across xdist workers)."""
-        from ._locate import Located, build_wheel  # noqa: PLC0415
+        from ._locate import BuildRequest, Located, build_wheel  # noqa: PLC0415
 
         if self.settings.build == "never":
             from ._errors import ManylinuxError  # noqa: PLC0415
@@ -172,7 +178,8 @@ class Session:
             raise ManylinuxError(msg)
         base = tmp_path_factory.getbasetemp()
         shared = base.parent if self.is_worker else base
-        located = Located(build_wheel(self.config.rootpath, shared), "built locally with pypa/build")
+        request = self.settings.build_request or BuildRequest(self.project)
+        located = Located(build_wheel(request, shared, progress=progress), "built locally with pypa/build")
         self._located = [located]
         return located
 
@@ -201,27 +208,28 @@ class Session:
                 wheels = "none in dist/ (--manylinux-build=never)"
             elif not settings.wheels:
                 wheels = "to be built locally with pypa/build: not the wheel you will upload"
-        return f"manylinux: policy {policy}; wheel {wheels}; policy data {self.policies.source}"
+        from ._cache import unsafe  # noqa: PLC0415
+
+        note = unsafe()  # said once, here: every wheel is read anew on this OS
+        return f"manylinux: policy {policy}; wheel {wheels}; policy data {self.policies.source}" + (
+            f"; {note}" if note else ""
+        )
 
 
 @contextlib.contextmanager
 def _lock(shared: Path | None, wheel: Path) -> Iterator[None]:
     """Hold a lock named after ``wheel`` in ``shared`` (no lock outside xdist).
 
-    pytest-xdist's recipe for work done once per run, with ``fcntl`` (POSIX);
-    where ``fcntl`` is missing, every worker reads for itself.
+    pytest-xdist's recipe for work done once per run: the build's lock
+    helper, portable to every OS.
     """
     if shared is None:
         yield
         return
-    try:
-        import fcntl  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
+    from ._files import exclusive_lock  # noqa: PLC0415 - only xdist workers lock
+
     name = hashlib.sha256(str(wheel.resolve()).encode()).hexdigest()[:24]
-    with (shared / f"manylinux-read-{name}.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with exclusive_lock(shared / f"manylinux-read-{name}.lock"):
         yield
 
 

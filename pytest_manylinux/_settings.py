@@ -10,6 +10,7 @@ path is a usage error at start-up (exit 4), never a traceback at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,17 @@ from ._config import ALLOWLISTS
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["BUILD_CHOICES", "Settings", "WheelSpec", "add_options", "is_wheels", "parse_allowlist", "split_policies"]
+    from ._locate import BuildRequest
+
+__all__ = [
+    "BUILD_CHOICES",
+    "Settings",
+    "WheelSpec",
+    "add_options",
+    "is_wheels",
+    "parse_allowlist",
+    "split_policies",
+]
 
 POLICY_HELP = (
     "policy to hold wheels to: a name or alias (manylinux2014, manylinux_2_28, musllinux_1_2), "
@@ -35,6 +46,11 @@ WHEEL_HELP = (
     "else one built with pypa/build."
 )
 BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always, or never"
+PROJECT_HELP = "the project whose wheel is taken from its dist/ or built (a monorepo's package); default: rootdir"
+NO_ISOLATION_HELP = "build without pypa/build's isolated environment: the build requirements must be installed"
+CONFIG_SETTING_HELP = "a KEY=VALUE config setting for the build backend, as python -m build -C (repeatable)"
+BUILD_TIMEOUT_HELP = "seconds a build may take before it is killed and the tests using it fail (default 1800)"
+INSTALLER_HELP = "what installs the isolated build's requirements: auto (uv when it is on PATH, else pip), pip, or uv"
 POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
 JSON_HELP = "write every audited wheel and check as one JSON document to this path"
 MARKDOWN_HELP = "append a Markdown summary table to this path (e.g. $GITHUB_STEP_SUMMARY)"
@@ -56,6 +72,7 @@ STRICT_ALLOWLIST_HELP = "fail the run when an allowlist entry of the config file
 ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 BUILD_CHOICES = ("auto", "always", "never")
+INSTALLER_CHOICES = ("auto", "pip", "uv")
 #: The size budget's CLI twin of ``manylinux_max_wheel_size`` (from ``_wheel.LIMIT_OPTIONS``).
 MAX_WHEEL_SIZE_HELP = (
     "size budget of each wheel file, checked by the size check, K/M/G suffixes (default off; PyPI's default is 100M)"
@@ -68,6 +85,13 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--manylinux-policy", action="append", default=[], help=POLICY_HELP)
     group.addoption("--manylinux-wheel", action="append", default=[], help=WHEEL_HELP)
     group.addoption("--manylinux-build", choices=BUILD_CHOICES, help=BUILD_HELP)
+    group.addoption("--manylinux-project", metavar="DIR", help=PROJECT_HELP)
+    group.addoption("--manylinux-no-isolation", action="store_true", default=False, help=NO_ISOLATION_HELP)
+    group.addoption(
+        "--manylinux-config-setting", action="append", default=[], metavar="KEY=VALUE", help=CONFIG_SETTING_HELP
+    )
+    group.addoption("--manylinux-build-timeout", metavar="SECONDS", help=BUILD_TIMEOUT_HELP)
+    group.addoption("--manylinux-build-installer", choices=INSTALLER_CHOICES, help=INSTALLER_HELP)
     group.addoption("--manylinux-policy-file", action="append", default=[], help=POLICY_FILE_HELP)
     group.addoption("--manylinux-json", metavar="PATH", help=JSON_HELP)
     group.addoption("--manylinux-markdown", metavar="PATH", help=MARKDOWN_HELP)
@@ -82,6 +106,11 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("manylinux_policy", POLICY_HELP)
     parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
     parser.addini("manylinux_build", BUILD_HELP, default="auto")
+    parser.addini("manylinux_project", PROJECT_HELP)
+    parser.addini("manylinux_no_isolation", NO_ISOLATION_HELP, type="bool", default=False)
+    parser.addini("manylinux_config_settings", CONFIG_SETTING_HELP, type="linelist")
+    parser.addini("manylinux_build_timeout", BUILD_TIMEOUT_HELP)
+    parser.addini("manylinux_build_installer", INSTALLER_HELP, default="auto")
     parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
     parser.addini("manylinux_json", JSON_HELP)
     parser.addini("manylinux_markdown", MARKDOWN_HELP)
@@ -129,6 +158,7 @@ class Settings:
     update_baseline: bool = False
     baseline_size_ratio: float | None = None  # None: the default; 0: no size ratchet
     strict_allowlist: bool = False
+    build_request: BuildRequest | None = None  # None: pypa/build's defaults, building the rootdir
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -142,6 +172,8 @@ class Settings:
 
         cli_wheels = [WheelSpec(s, here, "--manylinux-wheel") for s in config.getoption("manylinux_wheel") or ()]
         ini_wheels = [WheelSpec(str(s), ini_dir, f"manylinux_wheel {ini}") for s in config.getini("manylinux_wheel")]
+
+        _refuse_sdists(cli_wheels or ini_wheels)
 
         build_cli = config.getoption("manylinux_build")
         build = build_cli or str(config.getini("manylinux_build") or "auto")
@@ -172,7 +204,87 @@ class Settings:
             baseline=_baseline(config, here, ini_dir, ini),
             update_baseline=bool(config.getoption("manylinux_update_baseline")),
             baseline_size_ratio=_size_ratio(config, ini),
+            build_request=_build_request(config, here, ini_dir, ini),
         )
+
+
+def _build_request(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -> BuildRequest | None:
+    """How the ``manylinux_wheel`` fixture builds, command line over ini file; None: pypa/build's defaults.
+
+    A bad value is a usage error now, not a failed build later.
+    """
+    project = _project(config, here, ini_dir, ini)
+    isolation = not (config.getoption("manylinux_no_isolation") or config.getini("manylinux_no_isolation"))
+    cli_settings = [(str(v), "--manylinux-config-setting") for v in config.getoption("manylinux_config_setting")]
+    ini_key = f"manylinux_config_settings {ini}"
+    settings = cli_settings or [(str(v), ini_key) for v in config.getini("manylinux_config_settings")]
+    for value, source in settings:
+        key, sep, _ = value.partition("=")
+        if not sep or not key.strip():
+            raise pytest.UsageError(f"{source} {value!r}: give KEY=VALUE, as python -m build -C KEY=VALUE")
+    installer = config.getoption("manylinux_build_installer") or str(config.getini("manylinux_build_installer"))
+    if installer not in INSTALLER_CHOICES:
+        msg = f"manylinux_build_installer {ini} must be one of {', '.join(INSTALLER_CHOICES)}, not {installer!r}"
+        raise pytest.UsageError(msg)
+    timeout = _build_timeout(config, ini)
+    if project is None and isolation and not settings and timeout is None and installer == "auto":
+        return None
+    from ._locate import BuildRequest  # noqa: PLC0415 - only when the build is configured
+
+    request = BuildRequest(
+        project=project or config.rootpath,
+        isolation=bool(isolation),
+        config_settings=tuple(value for value, _ in settings),
+        installer=installer,
+    )
+    return request if timeout is None else dataclasses.replace(request, timeout=timeout[0], timeout_source=timeout[1])
+
+
+def _project(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -> Path | None:
+    """The project to build: relative to where pytest was run, or to the ini file; None: the rootdir."""
+    value = config.getoption("manylinux_project")
+    raw = str(config.getini("manylinux_project") or "").strip()
+    if value:
+        source, path = "--manylinux-project", here / Path(str(value)).expanduser()
+    elif raw:
+        source, path = f"manylinux_project {ini}", ini_dir / Path(os.path.expandvars(raw)).expanduser()
+    else:
+        return None
+    path = Path(os.path.normpath(path))
+    if not path.is_dir():
+        raise pytest.UsageError(f"{source}: {path} is not a directory")
+    if not (path / "pyproject.toml").is_file() and not (path / "setup.py").is_file():
+        raise pytest.UsageError(f"{source}: {path} has no pyproject.toml or setup.py to build a wheel from")
+    return path
+
+
+def _build_timeout(config: pytest.Config, ini: str) -> tuple[float, str] | None:
+    """Seconds a build may take, and the option that set them (named when a build runs out of time)."""
+    value = config.getoption("manylinux_build_timeout")
+    raw = str(config.getini("manylinux_build_timeout") or "").strip()
+    if value is None and not raw:
+        return None
+    source = "--manylinux-build-timeout" if value is not None else f"manylinux_build_timeout {ini}"
+    text = str(value) if value is not None else raw
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise pytest.UsageError(f"{source}: {text!r} is not a number of seconds above 0")
+    return seconds, source
+
+
+def _refuse_sdists(specs: list[WheelSpec]) -> None:
+    """An sdist given as the wheel is a usage error now, in one line, whatever else the run does."""
+    if not specs:
+        return
+    from ._locate import is_sdist, sdist_message  # noqa: PLC0415 - only when wheels are given
+
+    for spec in specs:
+        path = spec.base / Path(spec.text).expanduser()
+        if not spec.text.startswith("installed:") and is_sdist(path):
+            raise pytest.UsageError(f"{spec}: {sdist_message(path)}")
 
 
 def split_policies(values: Iterable[str]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from ._session import SESSION, Session, session_of
 from ._settings import Settings, add_options
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Callable, Generator, Iterator
 
     from ._view import AuditView
 
@@ -181,21 +181,40 @@ def _one_line() -> Iterator[None]:
     except (ManylinuxError, pytest.UsageError) as e:
         message = str(e)
     if message is not None:
-        pytest.fail(message, pytrace=False)
+        # Raised while the context manager handles the error: drop that context, or pytest shows it twice.
+        raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 @pytest.fixture(scope="session")
 def manylinux_wheel(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel under test: --manylinux-wheel, else this project's wheel in dist/, else one built once."""
+    from ._markers import host_skip  # noqa: PLC0415
+
     session = session_of(request.config)
+    if reason := host_skip(session):
+        pytest.skip(reason)
     with _one_line():
         found = session.candidates()
         if len(found) > 1:
             names = ", ".join(c.path.name for c in found)
             msg = f"{len(found)} wheels match ({names}): use manylinux_wheel or a marker in a test, or narrow the spec"
             raise pytest.UsageError(msg)
-        return found[0].path if found else session.built(tmp_path_factory).path
+        return found[0].path if found else session.built(tmp_path_factory, _progress(request.config)).path
     raise AssertionError  # pragma: no cover - _one_line either returns or fails
+
+
+def _progress(config: pytest.Config) -> Callable[[str], None] | None:
+    """A line on the terminal while the wheel builds, past output capturing (None where there is no terminal)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return None
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line: str) -> None:
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(line)
+
+    return write
 
 
 @pytest.fixture
