@@ -160,8 +160,8 @@ def validate(items: list[pytest.Item]) -> None:
         problems.extend(_near_misses(item, known))
         try:
             for request in requests_of(item):
-                if request.policy != "auto" and session is not None:
-                    session.policies.validate(request.policy)
+                if session is not None:
+                    _check_names(session, request.policy)
         except pytest.UsageError as e:
             problems.append(str(e))
         except ManylinuxError as e:
@@ -170,6 +170,30 @@ def validate(items: list[pytest.Item]) -> None:
         unique = list(dict.fromkeys(problems))
         more = f" (and {len(unique) - _MAX_SHOWN} more)" if len(unique) > _MAX_SHOWN else ""
         raise pytest.UsageError("; ".join(unique[:_MAX_SHOWN]) + more)
+
+
+def policy_names_of(text: str) -> tuple[str, ...]:
+    """A marker's policy: one name, or several separated by commas, one per libc and arch (issue 15)."""
+    from ._settings import split_policies  # noqa: PLC0415
+
+    return split_policies([text])
+
+
+def _check_names(session: Session, text: str) -> None:
+    """Every name known, and no two for the same wheels; raises :class:`ManylinuxError`."""
+    from ._audit import check_policies  # noqa: PLC0415
+
+    names = policy_names_of(text)
+    for name in names:
+        if name != "auto":
+            session.policies.validate(name)
+    check_policies(names)
+
+
+def _policy(session: Session, path: Path, text: str) -> str | None:
+    """The marker's policy for this wheel: with several names, the one of its libc and arch."""
+    names = policy_names_of(text)
+    return session.policy_for(path, names) if len(names) > 1 else text
 
 
 def _near_misses(item: pytest.Item, known: frozenset[str]) -> list[str]:
@@ -253,9 +277,8 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     try:
         for req in requests:
             path = Path(req.wheel) if req.wheel else wheel_for(request)
-            audit = session.judge(
-                path, req.policy, session.allowances(req.allow_libraries, req.allow_symbols, req.allow_checks)
-            )
+            allow = session.allowances(req.allow_libraries, req.allow_symbols, req.allow_checks)
+            audit = session.judge(path, _policy(session, path, req.policy), allow)
             results.extend(audit_results(audit, release=False))
             info: dict[str, Any] = {**wheel_info(audit)}
             if not audit.passed:
@@ -333,12 +356,12 @@ def view(request: pytest.FixtureRequest, wheel: Path) -> Audit:
     requests = requests_of(item) if isinstance(item, pytest.Item) else []
     first = requests[0] if requests else None
     path = Path(first.wheel) if first and first.wheel else wheel
-    policy = first.policy if first else session.policy_for(path)
     allow = (
         session.allowances(first.allow_libraries, first.allow_symbols, first.allow_checks)
         if first
         else session.allowances()
     )
-    if policy not in (None, "auto"):
-        session.policies.validate(str(policy))
-    return session.judge(path, policy, allow)
+    if first is None:
+        return session.judge(path, session.policy_for(path), allow)
+    _check_names(session, first.policy)
+    return session.judge(path, _policy(session, path, first.policy), allow)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from ._checks import Allowances
     from ._locate import Located
@@ -132,9 +132,9 @@ class Session:
             self._audits[key] = judge(self.read(path), target, policies=self.policies, allow=allow)
         return self._audits[key]
 
-    def policy_for(self, path: Path) -> str | None:
-        """The policy of ``--manylinux-policy`` that applies to this wheel (None: its declared tags)."""
-        names = self.settings.policy
+    def policy_for(self, path: Path, names: Sequence[str] | None = None) -> str | None:
+        """The one of ``names`` (default: ``--manylinux-policy``) for this wheel (None: its declared tags)."""
+        names = self.settings.policy if names is None else names
         if len(names) > 1:
             from ._audit import choose_policy  # noqa: PLC0415
 

@@ -169,3 +169,40 @@ def test_annotations_are_capped() -> None:
     lines = render_annotations(_doc([f"lib{i}" for i in range(25)]))
     assert len(lines) == 10  # GitHub's limit per step
     assert lines[-1].startswith("::error title=pytest-manylinux::16 more failure(s) not annotated; FAIL: 1 of 1 wheel")
+
+
+def test_a_marker_takes_a_policy_list_too(pytester: pytest.Pytester, house: Path) -> None:
+    """``@pytest.mark.manylinux("manylinux2014,musllinux_1_2")``: each wheel held to its family's policy."""
+    pytester.makepyfile(
+        test_marked="""
+        import pytest
+
+        @pytest.mark.manylinux("manylinux2014,musllinux_1_2")
+        def test_both_families():
+            pass
+
+        @pytest.mark.manylinux("manylinux2010,musllinux_1_2")
+        def test_glibc_too_old():
+            pass
+
+        def test_fixture(manylinux_audit):
+            policies = [v.policy for v in manylinux_audit.audit.verdicts]
+            assert policies in (["manylinux_2_17_x86_64"], ["musllinux_1_2_x86_64"])
+        test_fixture = pytest.mark.manylinux("manylinux2014,musllinux_1_2")(test_fixture)
+        """
+    )
+    result = pytester.runpytest_subprocess(f"--manylinux-wheel={house}", "-p", "no:randomly", "-rf")
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(["FAILED *test_glibc_too_old?pkg-*manylinux2014_x86_64.whl?*"])
+    bad = pytester.makepyfile(
+        test_bad="""
+        import pytest
+
+        @pytest.mark.manylinux("manylinux2014,manylinux_2_28")
+        def test_two_glibc():
+            pass
+        """
+    )
+    usage = pytester.runpytest_subprocess(f"--manylinux-wheel={house}", str(bad))
+    assert usage.ret == pytest.ExitCode.USAGE_ERROR
+    usage.stderr.fnmatch_lines(["*policies manylinux2014 and manylinux_2_28 both apply to the same wheels*"])
