@@ -226,6 +226,11 @@ def _build_request(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -
     if installer not in INSTALLER_CHOICES:
         msg = f"manylinux_build_installer {ini} must be one of {', '.join(INSTALLER_CHOICES)}, not {installer!r}"
         raise pytest.UsageError(msg)
+    import shutil  # noqa: PLC0415 - only with build options
+
+    if installer == "uv" and shutil.which("uv") is None:
+        msg = "the build installer is uv, but uv is not on PATH: install it (pip install uv) or choose auto or pip"
+        raise pytest.UsageError(msg)
     timeout = _build_timeout(config, ini)
     if project is None and isolation and not settings and timeout is None and installer == "auto":
         return None

@@ -208,3 +208,13 @@ def test_the_command_line_argv(tmp_path: Path) -> None:
         sys.executable, "-m", "build", "--no-isolation", str(tmp_path)
     ]  # fmt: skip
     assert BuildRequest(tmp_path, installer="pip").describe() == "with pypa/build (pip)"
+
+
+def test_asking_for_uv_without_uv_is_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Said at start-up, in one line, not after collection when the first test builds."""
+    monkeypatch.setenv("PATH", _path_without_uv())
+    _project(pytester.path / "clock")
+    pytester.makepyfile(test_wheel=MARKED)
+    result = pytester.runpytest_subprocess("--manylinux-project=clock", "--manylinux-build-installer=uv")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*the build installer is uv, but uv is not on PATH: install it*"])
