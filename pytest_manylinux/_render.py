@@ -412,6 +412,7 @@ class ViolationJSON(TypedDict):
     symbols_more: int
     hint: str
     allowed_by: str | None
+    remedy: str
 
 
 #: "allowed": every violation is allowlisted; "xfailed": a test marked xfail expected the failure.
@@ -523,6 +524,7 @@ def _violation_json(v: Violation) -> ViolationJSON:
         "symbols_more": max(0, len(v.symbols) - MAX_JSON_ITEMS),
         "hint": v.hint,
         "allowed_by": v.allowed_by,
+        "remedy": _capped_text(v.remedy or REGISTRY[v.check].remedy, MAX_REMEDY_CHARS),
     }
 
 
@@ -791,6 +793,7 @@ def baseline_result(comparison: BaselineJSON) -> ResultJSON:
             "symbols_more": c["detail_more"] + max(0, len(c["detail"]) - MAX_JSON_ITEMS),
             "hint": c["subject"],
             "allowed_by": None,
+            "remedy": BASELINE_FIX,
         }
         for c in regressions[:MAX_JSON_ITEMS]
     ]

@@ -22,7 +22,7 @@ from pytest_manylinux._audit import audit
 from pytest_manylinux._checks import REGISTRY
 from pytest_manylinux._model import Audit, Check, Violation
 from pytest_manylinux._policy import IMAGES, RETIRED_IMAGES, load_policies
-from pytest_manylinux._render import MAX_REMEDIES, render_block
+from pytest_manylinux._render import MAX_REMEDIES, audit_document, render_block
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -203,6 +203,19 @@ def test_fix_lines_are_deduplicated_capped_and_escaped() -> None:
     assert not any(ch in "".join(fixes) for ch in "\x1b\r\n")
     long = [Violation(Check.RPATH, "/p", remedy="x" * 5000)]
     assert max(len(line) for line in render_block(Check.RPATH, long).splitlines()) < 500
+
+
+def test_json_carries_each_violations_remedy(fx: Fixtures, wheel: Wheel) -> None:
+    result = audit(wheel({f"pkg/ext_unallowed{SO}": fx.ext_unallowed}), "manylinux2014")
+    doc = audit_document([result], tool="t", policy_data="d")
+    by_check = {
+        v["check"]: v["remedy"] for t in doc["wheels"][0]["targets"] for r in t["results"] for v in r["violations"]
+    }
+    assert by_check["libraries"].startswith("graft libssl.so.3 into the wheel with `auditwheel repair --plat")
+    assert (
+        by_check["tags"]
+        == "rebuild to meet manylinux_2_17_x86_64: no manylinux/musllinux tag fits the content as built"
+    )
 
 
 def test_symbol_versions_name_the_targets_image_and_the_oldest_that_fits(fx: Fixtures, wheel: Wheel) -> None:
