@@ -264,9 +264,17 @@ def _shown(policy: Policy) -> str:
 
 
 def _own_image(policy: Policy) -> Image | None:
-    """The maintained image of the policy itself, for its arch."""
+    """The image to rebuild in for a policy: its own, else the newest image of an older policy.
+
+    Policies only grow (PEP 600), so what an older policy's image builds meets a
+    newer policy too: manylinux_2_36 has no image, manylinux_2_34's will do.
+    """
     names = {policy.name, *policy.aliases}
-    return next((i for i in policy.images if i.policy in names), None)
+    own = next((i for i in policy.images if i.policy in names), None)
+    if own is not None:
+        return own
+    older = [i for i in policy.images if i.priority >= policy.priority]
+    return older[-1] if older else None
 
 
 def _allows(versions: Mapping[str, frozenset[str]], needs: Iterable[str]) -> bool:
@@ -294,8 +302,13 @@ def _symbol_remedy(elf: ElfFacts, policy: Policy, version: str) -> str:
     if version == "GLIBC_PRIVATE":
         return "GLIBC_PRIVATE is glibc's internal interface, which no policy allows: stop calling these symbols"
     name, own, fits = _shown(policy), _own_image(policy), _oldest_image(elf, policy)
-    if own is not None:
+    if own is not None and own.policy in {policy.name, *policy.aliases}:
         first = f"rebuild in {own.name}, whose toolchain links only what {name} allows"
+    elif own is not None:
+        first = (
+            f"{name} has no build image for {policy.arch}: rebuild in {own.name} "
+            f"(an older policy's: what it builds meets {name})"
+        )
     else:
         why = "retired" if {policy.name, *policy.aliases} & RETIRED_IMAGES else "none is maintained"
         first = f"{name} has no build image for {policy.arch} ({why})"

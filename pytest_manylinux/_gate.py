@@ -213,7 +213,7 @@ class GateItem(_Item):
             return ""
         verdicts = (*self.audit.verdicts, *self.audit.declared)
         failing = {f.path for v in verdicts for f in v.failing_files} if self.elf is None else {self.elf}
-        return "\n" + render_facts(self.audit, failing)
+        return "\n" + render_facts(self.audit, failing) if failing else ""
 
 
 def _in_target(audit: Audit, target: str, violation: object) -> bool:

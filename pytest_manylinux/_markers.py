@@ -258,8 +258,8 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
                 one = len(audit.verdicts) == 1 and req.policy != "auto"
                 names = {audit.verdicts[0].policy: req.policy} if one else {}
                 text = f"{audit_headline(audit, names)}\n{render_audit(audit)}"
-                if item.config.option.verbose > 0:
-                    failing = {f.path for v in audit.verdicts for f in v.failing_files}
+                failing = {f.path for v in audit.verdicts for f in v.failing_files}
+                if item.config.option.verbose > 0 and failing:  # -v: the failing files' facts, as --show has them
                     text += "\n" + render_facts(audit, failing)
                 failures.append(text)
             if req.baseline is not None:

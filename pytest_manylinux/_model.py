@@ -248,6 +248,7 @@ class Image:
 
     policy: str  # the policy name the image is named after: manylinux2014, manylinux_2_28
     name: str  # quay.io/pypa/manylinux2014_x86_64
+    priority: int  # its policy's: higher is older, more compatible
     symbol_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 

@@ -136,7 +136,7 @@ def _with_images(policies: Sequence[Policy]) -> list[Policy]:
     for policy in sorted(policies, key=lambda p: -p.priority):
         name = _image_name(policy)
         if name is not None and not policy.is_linux:
-            image = Image(name, f"quay.io/pypa/{name}_{policy.arch}", policy.symbol_versions)
+            image = Image(name, f"quay.io/pypa/{name}_{policy.arch}", policy.priority, policy.symbol_versions)
             images.setdefault((policy.libc, policy.arch), []).append(image)
     return [replace(p, images=tuple(images.get((p.libc, p.arch), ()))) for p in policies]
 

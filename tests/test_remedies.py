@@ -228,6 +228,28 @@ def test_symbol_versions_name_the_targets_image_and_the_oldest_that_fits(fx: Fix
     assert p.remedy.startswith("GLIBC_PRIVATE is glibc's internal interface")
 
 
+def test_a_target_without_an_image_is_built_in_an_older_policys(fx: Fixtures, wheel: Wheel) -> None:
+    """manylinux_2_36 has no image on x86_64; manylinux_2_34's builds meet it (policies only grow)."""
+    result = audit(wheel({f"pkg/ext_2_99{SO}": fx.ext_2_99}), "manylinux_2_36")
+    [v] = _found(result, Check.SYMBOL_VERSIONS)
+    assert v.remedy.startswith(
+        "manylinux_2_36 has no build image for x86_64: rebuild in quay.io/pypa/manylinux_2_34_x86_64 "
+        "(an older policy's: what it builds meets manylinux_2_36)"
+    )
+    retired = audit(wheel({f"pkg/ext_2_99{SO}": fx.ext_2_99}, name="old"), "manylinux1")
+    [r] = _found(retired, Check.SYMBOL_VERSIONS)
+    assert r.remedy.startswith("manylinux1 has no build image for x86_64 (retired)")
+
+
+def test_a_pyenv_rpath_is_traced_to_ldshared(fx: Fixtures, wheel: Wheel, tmp_path: Path) -> None:
+    """A pyenv Python built --enable-shared puts -Wl,-rpath into LDSHARED; every extension then leaks it."""
+    leaked = "/home/dev/.pyenv/versions/3.11.7/lib"
+    so = _gcc(tmp_path / f"ext{SO}", C_DIR / "ext_plain.c", "-DMODULE=ext", f"-Wl,-rpath,{leaked}", f"-L{fx.stub_dir}")
+    [v] = _found(audit(wheel({f"pkg/ext{SO}": so}), "manylinux2014"), Check.RPATH)
+    assert v.subject == leaked
+    assert f"drop it: DT_RUNPATH {leaked} comes from the link line (the building Python's LDSHARED adds it)" in v.remedy
+
+
 def test_dt_relr_names_its_linker_flag(tmp_path: Path, wheel: Wheel) -> None:
     """Linked against the host's real glibc (>= 2.36), -z pack-relative-relocs adds GLIBC_ABI_DT_RELR."""
     source = tmp_path / "relr.c"
