@@ -21,9 +21,17 @@ from enum import Enum
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
-from ._model import Check, ElfFacts, Finding, Libc, Policy, Violation, WheelFacts
-from ._policy import LOADER_SONAMES, expected_interpreters, musl_time64_symbols, version_key
-from ._stable_abi import ABI3T_MINIMUM, PyVersion, abi3t_hazards, judge_imports, minimum_abi3, reserved_exports
+from ._model import Check, ElfFacts, Finding, Image, Libc, Policy, Violation, WheelFacts
+from ._policy import LOADER_SONAMES, RETIRED_IMAGES, expected_interpreters, musl_time64_symbols, version_key
+from ._stable_abi import (
+    ABI3T_MINIMUM,
+    Offender,
+    PyVersion,
+    abi3t_hazards,
+    judge_imports,
+    minimum_abi3,
+    reserved_exports,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -244,6 +252,111 @@ def inside(entry: str, origin: str) -> str | None:
     return None
 
 
+# -- case-specific remedies: computed where the facts and the policy meet -----------------------
+
+#: A version glibc added for ``-z pack-relative-relocs`` (binutils 2.38): only glibc >= 2.36 has it.
+DT_RELR = "GLIBC_ABI_DT_RELR"
+
+
+def _shown(policy: Policy) -> str:
+    """The name users write for a policy: its legacy alias (``manylinux2014``) when it has one."""
+    return policy.aliases[0] if policy.aliases else policy.name
+
+
+def _own_image(policy: Policy) -> Image | None:
+    """The image to rebuild in for a policy: its own, else the newest image of an older policy.
+
+    Policies only grow (PEP 600), so what an older policy's image builds meets a
+    newer policy too: manylinux_2_36 has no image, manylinux_2_34's will do.
+    """
+    names = {policy.name, *policy.aliases}
+    own = next((i for i in policy.images if i.policy in names), None)
+    if own is not None:
+        return own
+    older = [i for i in policy.images if i.priority >= policy.priority]
+    return older[-1] if older else None
+
+
+def _allows(versions: Mapping[str, frozenset[str]], needs: Iterable[str]) -> bool:
+    """Whether a policy's symbol versions accept every need (auditwheel's per-prefix membership)."""
+    for need in needs:
+        allowed = versions.get(need.partition("_")[0])
+        if allowed is not None and need not in allowed:
+            return False
+    return True
+
+
+def _oldest_image(elf: ElfFacts, policy: Policy) -> Image | None:
+    """The oldest maintained image whose policy allows every symbol version the file needs."""
+    needs = {n.version for n in elf.version_needs if not is_loader(n.library)}
+    return next((i for i in policy.images if _allows(i.symbol_versions, needs)), None)
+
+
+def _symbol_remedy(elf: ElfFacts, policy: Policy, version: str) -> str:
+    """Rebuild in the target's image, or name the oldest image whose policy this file already fits."""
+    if version == DT_RELR:
+        return (
+            "linked with -z pack-relative-relocs, which needs glibc >= 2.36: link with "
+            "-Wl,-z,nopack-relative-relocs, or target manylinux_2_36 or later"
+        )
+    if version == "GLIBC_PRIVATE":
+        return "GLIBC_PRIVATE is glibc's internal interface, which no policy allows: stop calling these symbols"
+    name, own, fits = _shown(policy), _own_image(policy), _oldest_image(elf, policy)
+    if own is not None and own.policy in {policy.name, *policy.aliases}:
+        first = f"rebuild in {own.name}, whose toolchain links only what {name} allows"
+    elif own is not None:
+        first = (
+            f"{name} has no build image for {policy.arch}: rebuild in {own.name} "
+            f"(an older policy's: what it builds meets {name})"
+        )
+    else:
+        why = "retired" if {policy.name, *policy.aliases} & RETIRED_IMAGES else "none is maintained"
+        first = f"{name} has no build image for {policy.arch} ({why})"
+    if fits is None:
+        return f"{first}; as built, this file needs more than any maintained {policy.arch} image's policy allows"
+    if own is None:
+        return f"{first}: the oldest image that allows what this file needs is {fits.name}; tag it {fits.policy}"
+    return f"{first}; or tag it {fits.policy}, the oldest policy with an image ({fits.name}) that allows what it needs"
+
+
+def _other_libc(elf: ElfFacts, policy: Policy) -> str | None:
+    """What to say when the file's C library is not the policy's: judge it with its own family."""
+    libc = file_libc(elf)
+    if policy.is_linux or libc is None or libc is policy.libc:
+        return None
+    return f"this is a {libc.value} build; judge it with a {libc.tag_prefix} policy"
+
+
+def _library_remedy(elf: ElfFacts, ctx: Context, library: str) -> str:
+    """Graft it, or point the loader at the copy the wheel already ships."""
+    other = _other_libc(elf, ctx.policy)
+    if other is not None:
+        return other
+    origin = posixpath.dirname(elf.path)
+    copies = sorted(e.path for e in ctx.wheel.elves if library in (posixpath.basename(e.path), e.soname))
+    if copies:
+        where = posixpath.relpath(posixpath.dirname(copies[0]), origin or ".")
+        entry = "$ORIGIN" if where == "." else f"$ORIGIN/{where}"
+        return (
+            f"the wheel ships {copies[0]}, but this file's search path misses it: add {entry} to its RUNPATH "
+            f"(-Wl,-rpath,'{entry}' or `patchelf --set-rpath`)"
+        )
+    return f"graft {library} into the wheel with `auditwheel repair --plat {ctx.policy.tag}`, or stop linking it"
+
+
+def _rpath_remedy(elf: ElfFacts, tag: str, entry: str) -> str:
+    """Name the entry that leaks and the two ways to drop it."""
+    source = ""
+    if "/.pyenv/" in entry or "/conda" in entry or "/envs/" in entry:
+        source = " (the building Python's LDSHARED adds it)"
+    keep = "drop it" if entry.startswith("/") or not entry else "make it $ORIGIN-relative inside the wheel"
+    return (
+        f"{keep}: {tag} {entry or '(empty)'} comes from the link line{source}: check LDSHARED and -Wl,-rpath, "
+        f"or run `patchelf --remove-rpath {posixpath.basename(elf.path)}`; setuptools reuses a stale build/ "
+        "directory, so rebuild from a clean tree"
+    )
+
+
 # -- the rules ----------------------------------------------------------------------------------
 
 # Python 2 / pre-3.x ABI hazards auditwheel rejects (PEP 513 "fpectl builds").
@@ -261,6 +374,7 @@ def _libraries(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             lib,
             hint="not on every system of this policy: bundle it (auditwheel repair) or drop it",
             allowed_by=ctx.allow.library(lib),
+            remedy=_library_remedy(elf, ctx, lib),
         )
 
 
@@ -288,6 +402,7 @@ def _symbol_versions(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             symbols=symbols,
             hint=f"the policy allows no {prefix} versions" if ceiling is None else "",
             allowed_by=ctx.allow.symbol(version, symbols),
+            remedy=_symbol_remedy(elf, ctx.policy, version),
         )
 
 
@@ -318,6 +433,8 @@ def _blacklist(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
                 symbols=tuple(sorted(names)),
                 hint="symbols this policy's systems may lack or implement differently",
                 allowed_by=reason,
+                remedy=f"stop calling {', '.join(sorted(names)[:3])} from {lib} (refused by "
+                f"{_shown(ctx.policy)}), or target a policy that allows them",
             )
 
 
@@ -335,7 +452,21 @@ def _interpreter(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             elf.interpreter,
             expected=allowed[0] if allowed else None,
             hint="the loader this platform has at that path",
+            remedy=_interpreter_remedy(elf, policy, allowed),
         )
+
+
+def _interpreter_remedy(elf: ElfFacts, policy: Policy, allowed: Sequence[str]) -> str:
+    other = _other_libc(elf, policy)
+    if other is not None:
+        return other
+    if not allowed:
+        return f"no {policy.libc.value} loader is known for {policy.arch}: build this file for another platform"
+    nix = " (a /nix/store toolchain sets it)" if (elf.interpreter or "").startswith("/nix/") else ""
+    return (
+        f"link with the standard loader{nix}: drop --dynamic-linker, or run "
+        f"`patchelf --set-interpreter {allowed[0]} {posixpath.basename(elf.path)}`"
+    )
 
 
 #: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
@@ -365,20 +496,40 @@ def _arch(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         return
     if elf.arch != ctx.policy.arch:
         subject = elf.arch or f"{elf.machine} ({elf.arch_problem})"
-        yield Violation(Check.ARCH, subject, expected=ctx.policy.arch, hint="built for another architecture")
+        wanted = ctx.policy.arch
+        own = _own_image(ctx.policy) or next(iter(ctx.policy.images), None)
+        where = f" (in {own.name})" if own is not None else ""
+        remedy = (
+            f"this file is {elf.arch}; the wheel is {wanted}: build it for {wanted}{where}, "
+            f"or ship it in a wheel tagged for {elf.arch}"
+            if elf.arch
+            else f"this file's architecture is unknown ({elf.machine}): drop it from the {wanted} wheel"
+        )
+        yield Violation(Check.ARCH, subject, expected=wanted, hint="built for another architecture", remedy=remedy)
 
 
 def _libc(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     libc = file_libc(elf)
     if not (ctx.policy.is_linux or libc is None or libc is ctx.policy.libc):
-        yield Violation(Check.LIBC, libc.value, expected=ctx.policy.libc.value, hint="linked for another C library")
+        yield Violation(
+            Check.LIBC,
+            libc.value,
+            expected=ctx.policy.libc.value,
+            hint="linked for another C library",
+            remedy=_other_libc(elf, ctx.policy) or "",
+        )
 
 
 def _isa(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     """auditwheel's machine policy: an x86-64 ISA level above the baseline."""
     if not ctx.policy.is_linux and elf.isa is not None:
         hint = "needs a newer CPU than the tag's baseline promises"
-        yield Violation(Check.ISA, elf.isa, expected=ctx.policy.arch, hint=hint)
+        level = elf.isa.replace("_", "-")
+        remedy = (
+            f"this file is marked {level}: build it for the baseline (no -march={level}, no -Wl,-z,{level}) "
+            "and reach the newer instructions through run-time dispatch"
+        )
+        yield Violation(Check.ISA, elf.isa, expected=ctx.policy.arch, hint=hint, remedy=remedy)
 
 
 #: Subjects of the Python-ABI violations, read back by ``_evaluate.auditwheel_flags``.
@@ -391,14 +542,28 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         return
     pyfpe = sorted({s.name for s in elf.undefined if s.name in _PYFPE and s.function})
     if pyfpe:
-        yield Violation(Check.PYTHON_ABI, PYFPE_SUBJECT, symbols=tuple(pyfpe), hint="an fpectl build (PEP 513)")
+        yield Violation(
+            Check.PYTHON_ABI,
+            PYFPE_SUBJECT,
+            symbols=tuple(pyfpe),
+            hint="an fpectl build (PEP 513)",
+            remedy="built against a CPython configured --with-fpectl: rebuild against a standard one "
+            "(the manylinux image's /opt/python)",
+        )
     # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
     # at all, promises an interpreter that lacks the UCS2 functions.
     narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
     if elf.python_init.startswith("init") and not narrow:
         ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
         if ucs2:
-            yield Violation(Check.PYTHON_ABI, UCS2_SUBJECT, symbols=tuple(ucs2), hint="a narrow-unicode Python 2 build")
+            yield Violation(
+                Check.PYTHON_ABI,
+                UCS2_SUBJECT,
+                symbols=tuple(ucs2),
+                hint="a narrow-unicode Python 2 build",
+                remedy="a narrow-unicode (UCS2) build: tag the wheel cp27m, or rebuild against a wide-unicode "
+                "CPython for cp27mu",
+            )
 
 
 def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
@@ -420,7 +585,17 @@ def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             expected="musl 1.2 (64-bit time_t)",
             symbols=tuple(time64),
             hint=f"built against musl 1.2 or later; {ctx.policy.name}'s musl has a 32-bit time_t here",
+            remedy=_time64_remedy(ctx.policy),
         )
+
+
+def _time64_remedy(policy: Policy) -> str:
+    newer = next(iter(policy.images), None)
+    image = f" (built in {newer.name})" if newer is not None else ""
+    return (
+        f"tag it {newer.policy if newer else 'musllinux_1_2'}{image}, which has the 64-bit time_t; "
+        f"a {policy.name} build needs a musl 1.1 toolchain, whose image is retired"
+    )
 
 
 def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
@@ -435,6 +610,8 @@ def _execstack(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             expected="PT_GNU_STACK RW",
             hint="an executable stack: glibc 2.41 and later refuse to load it",
             allowed_by=ctx.allow.check(Check.EXECSTACK, "PT_GNU_STACK RWE", elf.path),
+            remedy=f"relink {posixpath.basename(elf.path)} with -Wl,-z,noexecstack (an assembly object without "
+            f"a .note.GNU-stack section asks for it), or run `patchelf --clear-execstack` on it",
         )
 
 
@@ -451,6 +628,7 @@ def _rpath(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
                         expected="$ORIGIN/...",
                         hint=f"{tag} points outside the wheel",
                         allowed_by=ctx.allow.check(Check.RPATH, entry, elf.path),
+                        remedy=_rpath_remedy(elf, tag, entry),
                     )
                 continue
             hint = (
@@ -460,7 +638,14 @@ def _rpath(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             )
             subject = entry or "(empty)"
             allowed = ctx.allow.check(Check.RPATH, subject, elf.path)
-            yield Violation(Check.RPATH, subject, expected="$ORIGIN/...", hint=hint, allowed_by=allowed)
+            yield Violation(
+                Check.RPATH,
+                subject,
+                expected="$ORIGIN/...",
+                hint=hint,
+                allowed_by=allowed,
+                remedy=_rpath_remedy(elf, tag, entry),
+            )
 
 
 # -- import-ability (issue 10): what CPython's importer needs of an extension module ---------------
@@ -492,7 +677,14 @@ def _libpython(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
                 lib,
                 hint="links libpython: forbidden (PEP 513), and absent from statically linked CPythons",
                 allowed_by=ctx.allow.library(lib),
+                remedy=f"do not link libpython; auditwheel repair removes the link (drop -l{_lib_flag(lib)} "
+                "and any python3-embed from the link line)",
             )
+
+
+def _lib_flag(library: str) -> str:
+    """``libpython3.11.so.1.0`` -> ``python3.11``: the ``-l`` argument that linked it."""
+    return library.removeprefix("lib").partition(".so")[0]
 
 
 #: CPU part of CPython's PLATFORM_TRIPLET (``Misc/platform_triplet.c``) for each wheel arch;
@@ -693,7 +885,12 @@ def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     python2 = any(t.startswith(("cp2", "py2", "pp2")) for t in tags)
     python3 = not tags or any(not t.startswith(("cp2", "py2", "pp2")) for t in tags)
     if python2 and init2 not in exports and pyinit not in exports:
-        yield Violation(Check.MODULE_INIT, init2, hint="not exported: Python 2 cannot initialise the module")
+        yield Violation(
+            Check.MODULE_INIT,
+            init2,
+            hint="not exported: Python 2 cannot initialise the module",
+            remedy=f"define and export PyMODINIT_FUNC {init2}(void), or drop Python 2 from the wheel's tags",
+        )
     if not python3 or pyinit in exports or (not tags and init2 in exports):
         return
     if modexport in exports:
@@ -704,6 +901,8 @@ def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
                 pyinit,
                 hint=f"only {modexport} is exported, which CPython looks up from {ABI3T_MINIMUM} on (PEP 793); "
                 f"the wheel's tags include {_v(floor)}",
+                remedy=f"export {pyinit} too, for CPython before {ABI3T_MINIMUM}, or raise the wheel's tags to "
+                f"{ABI3T_MINIMUM}",
             )
         return
     yield Violation(
@@ -711,6 +910,8 @@ def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         pyinit,
         expected="defined, global, default visibility, in .dynsym",
         hint="not exported: import fails with 'dynamic module does not define module export function'",
+        remedy=f"define PyMODINIT_FUNC {pyinit}(void) (the module is named after the file, {ext.module}) and keep "
+        "it exported: no -fvisibility=hidden without PyMODINIT_FUNC, no version script hiding it",
     )
 
 
@@ -754,10 +955,28 @@ def _stable_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     if claim is None:
         return
     floor = claim.minimum or _NO_FLOOR
-    for offender in judge_imports((s.name for s in elf.undefined), floor, free_threaded=claim.free_threaded):
-        promised = max(floor, ABI3T_MINIMUM) if claim.free_threaded else floor
+    offenders = judge_imports((s.name for s in elf.undefined), floor, free_threaded=claim.free_threaded)
+    promised = max(floor, ABI3T_MINIMUM) if claim.free_threaded else floor
+    remedy = _stable_abi_remedy(offenders, promised)
+    for offender in offenders:
         hint = offender.reason if offender.since is None else f"{offender.reason}; the wheel promises {promised}"
-        yield Violation(Check.STABLE_ABI, offender.name, expected=str(promised), hint=hint)
+        yield Violation(Check.STABLE_ABI, offender.name, expected=str(promised), hint=hint, remedy=remedy)
+
+
+def _stable_abi_remedy(offenders: Sequence[Offender], promised: PyVersion) -> str:
+    """One fix for a file's offenders: stop calling what is outside, or promise the newest version needed."""
+    outside = [o.name for o in offenders if o.since is None]
+    newest = max((o.since for o in offenders if o.since is not None), default=None)
+    steps = []
+    if outside:
+        steps.append(f"stop calling {_some(outside[:3])} (not in the stable ABI) or build version-specific wheels")
+    if newest is not None:
+        steps.append(
+            f"raise the wheel's abi3 tag to cp{newest.major}{newest.minor}, or keep cp{promised.major}"
+            f"{promised.minor} with Py_LIMITED_API=0x{promised.major:02X}{promised.minor:02X}0000 and stop calling "
+            "the newer functions"
+        )
+    return "; ".join(steps)
 
 
 def abi3_needed(wheel: WheelFacts) -> PyVersion | None:

@@ -194,12 +194,30 @@ def tag_violations(
                     "WHEEL Tag lines: " + " ".join(facts.wheel_platforms),
                     expected="file name: " + " ".join(facts.filename_platforms),
                     hint="the file name and WHEEL disagree",
+                    remedy="write WHEEL's Tag lines from the file name's tags (`wheel tags` rewrites both)",
                 )
             )
     declared = facts.declared_platforms
     if facts.elves and declared and all(p == "any" for p in declared):
-        out.append(Violation(Check.TAGS, "any", expected=best.tag, hint="a pure-Python tag on a wheel with ELF files"))
-    out.extend(Violation(Check.TAGS, tag, hint="not a platform tag the policy data knows") for tag in unknown)
+        out.append(
+            Violation(
+                Check.TAGS,
+                "any",
+                expected=best.tag,
+                hint="a pure-Python tag on a wheel with ELF files",
+                remedy=f"tag it {best.tag}: declare the extensions to the build backend (setuptools: ext_modules) "
+                "so it builds a platform wheel",
+            )
+        )
+    out.extend(
+        Violation(
+            Check.TAGS,
+            tag,
+            hint="not a platform tag the policy data knows",
+            remedy="use a tag from `pytest-manylinux --list-policies`, or pass --policy-file with newer data",
+        )
+        for tag in unknown
+    )
     qualifies = (
         f"the content qualifies for {best.tag}"
         if not best.is_linux
@@ -212,6 +230,9 @@ def tag_violations(
             expected=best.tag,
             hint=f"not uploadable: PyPI refuses linux_* wheels; run auditwheel repair, or build in a "
             f"manylinux image; {qualifies}",
+            remedy=f"run `auditwheel repair --plat {best.tag}`, which grafts the libraries and retags the wheel"
+            if not best.is_linux
+            else "no manylinux/musllinux tag fits this content: fix the failures above, then `auditwheel repair`",
         )
         for tag in declared
         if tag.startswith("linux_") and tag not in PYPI_LINUX_TAGS and facts.kind == "wheel"
@@ -227,6 +248,9 @@ def tag_violations(
                     written if written == verdict.policy else f"{written} (= {verdict.policy})",
                     expected=best.tag,
                     hint=f"declared, but the content does not qualify; it qualifies for {best.tag}",
+                    remedy=f"rebuild to meet {written}, or retag it {best.tag} (`wheel tags --platform-tag`)"
+                    if not best.is_linux
+                    else f"rebuild to meet {written}: no manylinux/musllinux tag fits the content as built",
                 )
             )
     return tuple(out)

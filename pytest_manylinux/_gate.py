@@ -18,7 +18,7 @@ import pytest
 from ._checks import FILE_CHECKS, WHEEL_CHECKS
 from ._errors import ManylinuxError, one_line
 from ._locate import expand_wheels
-from ._render import DECLARED, headline
+from ._render import DECLARED
 from ._session import session_of
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class GateItem(_Item):
         self.user_properties.append(("manylinux_check", check.value))
 
     def runtest(self) -> None:
-        from ._render import check_result, render_gate_item, wheel_info  # noqa: PLC0415
+        from ._render import check_result, item_headline, render_gate_item, wheel_info  # noqa: PLC0415
 
         text, found = render_gate_item(self.audit, self.check, self.elf)
         wheel = self.audit.facts.path
@@ -198,10 +198,22 @@ class GateItem(_Item):
             info = wheel_info(self.audit)
         self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path)}
         if any(v.counts for v in found):
-            raise CheckFailedError(f"{headline(self.check, found)}\n{one_line(wheel)}\n{text}")
+            first = item_headline(self.audit, self.check, self.elf)
+            raise CheckFailedError(f"{first}\n{one_line(wheel)}\n{text}{self._facts()}")
         reasons = sorted({v.allowed_by for v in found if v.allowed_by})
         if reasons:
             pytest.xfail("allowed: " + "; ".join(one_line(r) for r in reasons))
+
+    def _facts(self) -> str:
+        """Under ``-v``, what ``--show`` prints for the failing file (for the tags: the files that fail them)."""
+        from ._model import Check  # noqa: PLC0415
+        from ._render import render_facts  # noqa: PLC0415
+
+        if self.config.option.verbose <= 0 or (self.elf is None and self.check is not Check.TAGS):
+            return ""
+        verdicts = (*self.audit.verdicts, *self.audit.declared)
+        failing = {f.path for v in verdicts for f in v.failing_files} if self.elf is None else {self.elf}
+        return "\n" + render_facts(self.audit, failing) if failing else ""
 
 
 def _in_target(audit: Audit, target: str, violation: object) -> bool:

@@ -261,7 +261,7 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     problems and unreadable wheels end the test with one line.
     """
     from ._errors import ManylinuxError  # noqa: PLC0415
-    from ._render import audit_headline, audit_results, render_audit, wheel_info  # noqa: PLC0415
+    from ._render import audit_headline, audit_results, render_audit, render_facts, wheel_info  # noqa: PLC0415
 
     item = request.node
     requests = requests_of(item)
@@ -282,7 +282,14 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
             results.extend(audit_results(audit, release=False))
             info: dict[str, Any] = {**wheel_info(audit)}
             if not audit.passed:
-                failures.append(f"{audit_headline(audit)}\n{render_audit(audit)}")
+                # The first line is pytest's -rf summary: the policy as the marker names it.
+                one = len(audit.verdicts) == 1 and req.policy != "auto"
+                names = {audit.verdicts[0].policy: req.policy} if one else {}
+                text = f"{audit_headline(audit, names)}\n{render_audit(audit)}"
+                failing = {f.path for v in audit.verdicts for f in v.failing_files}
+                if item.config.option.verbose > 0 and failing:  # -v: the failing files' facts, as --show has them
+                    text += "\n" + render_facts(audit, failing)
+                failures.append(text)
             if req.baseline is not None:
                 failures.extend(_ratchet(item.config, audit, req.baseline, results, info))
             infos.append(info)

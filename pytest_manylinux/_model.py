@@ -36,6 +36,7 @@ __all__ = [
     "ElfSize",
     "FileVerdict",
     "Finding",
+    "Image",
     "Libc",
     "Policy",
     "SymbolRef",
@@ -237,6 +238,20 @@ class WheelFacts:
         return {version: tuple(sorted(users)) for version, users in out.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A maintained pypa/manylinux build image, and what the policy it builds for allows.
+
+    Carried on each policy of its libc and arch so a remedy can name the image to
+    rebuild in without the checks loading any data.
+    """
+
+    policy: str  # the policy name the image is named after: manylinux2014, manylinux_2_28
+    name: str  # quay.io/pypa/manylinux2014_x86_64
+    priority: int  # its policy's: higher is older, more compatible
+    symbol_versions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Policy:
     """One platform policy for one architecture, as auditwheel's JSON defines it."""
@@ -250,6 +265,8 @@ class Policy:
     whitelist: frozenset[str] = frozenset()
     blacklist: Mapping[str, frozenset[str]] = field(default_factory=dict)
     note: str | None = None
+    #: The maintained build images of this policy's libc and arch, oldest policy first.
+    images: tuple[Image, ...] = ()
 
     @property
     def tag(self) -> str:
@@ -275,6 +292,9 @@ class Violation:
     symbols: tuple[str, ...] = ()
     hint: str = ""
     allowed_by: str | None = None
+    #: What to do about this case (``rebuild in quay.io/pypa/manylinux2014_x86_64``);
+    #: empty: the check's general remedy applies.
+    remedy: str = ""
 
     @property
     def counts(self) -> bool:

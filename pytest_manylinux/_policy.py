@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ._errors import PolicyDataError, UnknownPolicyError, one_line
-from ._model import Libc, Policy
+from ._model import Image, Libc, Policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
 __all__ = [
+    "IMAGES",
     "LOADER_SONAMES",
     "PYPI_LINUX_TAGS",
+    "RETIRED_IMAGES",
     "PolicySet",
     "declared_arch",
     "declared_libc",
@@ -105,6 +107,38 @@ LOADER_SONAMES = frozenset(
 #: The only ``linux_*`` platform tags PyPI accepts at upload (warehouse's
 #: static allow-list, kept for Raspberry Pi wheels); every other one is refused.
 PYPI_LINUX_TAGS = frozenset({"linux_armv6l", "linux_armv7l"})
+
+
+#: The build images pypa/manylinux maintains, by the name the image carries, and their arches
+#: (pypa/manylinux README and build matrix, November 2025). A remedy names one as
+#: ``quay.io/pypa/<name>_<arch>``.
+IMAGES: dict[str, tuple[str, ...]] = {
+    "manylinux2014": ("x86_64", "i686", "aarch64", "ppc64le", "s390x"),
+    "manylinux_2_28": ("x86_64", "i686", "aarch64", "ppc64le", "s390x"),
+    "manylinux_2_31": ("armv7l",),
+    "manylinux_2_34": ("x86_64", "i686", "aarch64", "ppc64le", "s390x"),
+    "manylinux_2_35": ("armv7l",),
+    "manylinux_2_39": ("aarch64", "riscv64"),
+    "musllinux_1_2": ("x86_64", "i686", "aarch64", "ppc64le", "s390x", "armv7l", "riscv64"),
+}
+#: Images pypa/manylinux no longer updates (end of life): never suggested.
+RETIRED_IMAGES = frozenset({"manylinux1", "manylinux2010", "manylinux_2_24", "musllinux_1_1"})
+
+
+def _image_name(policy: Policy) -> str | None:
+    """The name a policy's maintained image carries (``manylinux2014`` for manylinux_2_17), if it has one."""
+    return next((n for n in (policy.name, *policy.aliases) if policy.arch in IMAGES.get(n, ())), None)
+
+
+def _with_images(policies: Sequence[Policy]) -> list[Policy]:
+    """Each policy with the maintained images of its libc and arch, oldest policy first."""
+    images: dict[tuple[Libc, str], list[Image]] = {}
+    for policy in sorted(policies, key=lambda p: -p.priority):
+        name = _image_name(policy)
+        if name is not None and not policy.is_linux:
+            image = Image(name, f"quay.io/pypa/{name}_{policy.arch}", policy.priority, policy.symbol_versions)
+            images.setdefault((policy.libc, policy.arch), []).append(image)
+    return [replace(p, images=tuple(images.get((p.libc, p.arch), ()))) for p in policies]
 
 
 def expected_interpreters(libc: Libc, arch: str) -> tuple[str, ...]:
@@ -441,7 +475,7 @@ def load_policies(files: Sequence[Path] = ()) -> PolicySet:
         _validate(label, entries)
         policies.extend(_build(label, libc, entries))
         sources.append(_Source(label, hashlib.sha256(data).hexdigest()[:12]))
-    return PolicySet(policies, sources)
+    return PolicySet(_with_images(policies), sources)
 
 
 def _decode(label: str, data: bytes) -> list[dict[str, object]]:

@@ -24,7 +24,7 @@ from ._model import Audit, Check, FileVerdict, Policy, Violation, WheelVerdict
 from ._policy import version_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Collection, Iterable, Mapping, Sequence
 
 __all__ = [
     "BASELINE_CHECK",
@@ -45,7 +45,9 @@ __all__ = [
     "check_result",
     "document",
     "headline",
+    "item_headline",
     "markdown_cell",
+    "remedies",
     "render_annotations",
     "render_audit",
     "render_baseline",
@@ -72,11 +74,20 @@ MAX_SYMBOLS = 8  # symbols named per text line
 MAX_LINES = 20  # violation lines per check block in text
 MAX_JSON_ITEMS = 200  # violations per check result, symbols per violation, entries per fact list
 MAX_SUMMARY_PROBLEMS = 3  # problems per wheel in summaries and Markdown
+MAX_REMEDIES = 3  # distinct case-specific fix lines per check block
+MAX_REMEDY_CHARS = 400  # one fix line, however long the wheel's names
+MAX_HEADLINE_CHARS = 200  # pytest's short summary line
 
 
 def _t(text: str) -> str:
     """Escape for a terminal or plain text: no control character survives."""
     return one_line(text)
+
+
+def _capped_text(text: str, limit: int) -> str:
+    """Escaped, and cut at ``limit`` characters with an ellipsis."""
+    text = _t(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _more(total: int, shown: int) -> str:
@@ -145,9 +156,21 @@ def render_block(check: Check, items: Sequence[Violation], *, indent: str = "  "
         return ""
     definition = REGISTRY[check]
     lines = [_title(definition, items), *_lines(definition, items)]
-    if any(v.counts for v in items):
-        lines.append(f"fix: {definition.remedy}")
+    lines.extend(f"fix: {r}" for r in remedies(definition, items))
     return "\n".join(indent + line for line in lines)
+
+
+def remedies(definition: CheckDef, items: Sequence[Violation]) -> list[str]:
+    """The fix lines of a block: each counting violation's own remedy, deduplicated, capped and escaped.
+
+    A violation without one falls back to the check's general remedy; allowed
+    violations need no fix.
+    """
+    wanted = list(dict.fromkeys(v.remedy or definition.remedy for v in items if v.counts))
+    shown = [_capped_text(r, MAX_REMEDY_CHARS) for r in wanted[:MAX_REMEDIES]]
+    if len(wanted) > MAX_REMEDIES:
+        shown.append(_more(len(wanted), MAX_REMEDIES) + " (one per line above)")
+    return shown
 
 
 def render_check(verdict: FileVerdict, check: Check, *, indent: str = "  ") -> str:
@@ -230,31 +253,61 @@ def render_audit(audit: Audit, *, verbose: bool = False, release: bool = False) 
 DECLARED = "declared tags"
 
 
+def _problem(v: Violation, *, named: bool) -> str:
+    """One violation in a few words: ``CXXABI_1.3.9 (_ZdlPvm)``, or, ``named``, ``libraries libssl.so.3``.
+
+    A symbol version names itself; other subjects are named with their check
+    unless the line already says which check it is.
+    """
+    names = f" ({_symbols(v.symbols[:2])}{', ...' if len(v.symbols) > 2 else ''})" if v.symbols else ""  # noqa: PLR2004
+    check = named and REGISTRY[v.check].layout is not Layout.VERSIONS
+    return f"{v.check.value + ' ' if check else ''}{_t(v.subject)}{names}"
+
+
+def _problems(found: Iterable[Violation], *, named: bool = False) -> str:
+    """The first counting violations, in report order, then how many more."""
+    order = {c: i for i, c in enumerate(REGISTRY)}
+    counted = sorted((v for v in found if v.counts), key=lambda v: (order[v.check], version_key(v.subject), v.subject))
+    parts = list(dict.fromkeys(_problem(v, named=named) for v in counted))
+    shown = ", ".join(parts[:MAX_SUMMARY_PROBLEMS])
+    return shown + (f", {_more(len(parts), MAX_SUMMARY_PROBLEMS)}" if len(parts) > MAX_SUMMARY_PROBLEMS else "")
+
+
 def headline(check: Check, found: Sequence[Violation]) -> str:
     """One line naming what failed, for pytest's short summary: ``symbol-versions: GLIBC_2.14 (memcpy)``."""
+    return _capped_text(f"{check.value}: {_problems(found)}", MAX_HEADLINE_CHARS)
+
+
+def item_headline(audit: Audit, check: Check, elf: str | None) -> str:
+    """A gate item's first line, what ``-rf`` shows: ``manylinux_2_17_x86_64: GLIBC_2.28 (fcntl64)``."""
+    if check is Check.TAGS:
+        return headline(check, audit.tags)
     parts = []
-    for v in sorted((v for v in found if v.counts), key=lambda v: v.subject)[:MAX_SUMMARY_PROBLEMS]:
-        names = f" ({_symbols(v.symbols[:2])}{', ...' if len(v.symbols) > 2 else ''})" if v.symbols else ""  # noqa: PLR2004
-        parts.append(f"{_t(v.subject)}{names}")
-    more = sum(v.counts for v in found) - len(parts)
-    return f"{check.value}: {', '.join(parts)}" + (f", {_more(len(parts) + more, len(parts))}" if more > 0 else "")
+    for verdict in audit.verdicts:
+        items = (
+            verdict.violations
+            if elf is None
+            else tuple(v for f in verdict.files if f.path == elf for v in f.violations)
+        )
+        mine = [v for v in items if v.check is check and v.counts]
+        if mine:
+            parts.append(f"{verdict.policy}: {_problems(mine)}")
+    return _capped_text("; ".join(parts) or check.value, MAX_HEADLINE_CHARS)
 
 
-def audit_headline(audit: Audit) -> str:
-    """One line naming what failed in an audit, for pytest's short summary."""
+def audit_headline(audit: Audit, names: Mapping[str, str] | None = None) -> str:
+    """A failed audit in one line, for pytest's short summary: ``manylinux2014: CXXABI_1.3.9 (_ZdlPvm)``.
+
+    ``names`` maps a verdict's tag to the name the test wrote (its marker's policy).
+    """
     parts = []
     for verdict in audit.verdicts:
         found = [v for v in (*(v for f in verdict.files for v in f.violations), *verdict.violations) if v.counts]
         if found:
-            checks = sorted({v.check.value for v in found})
-            shown = ", ".join(
-                f"{c} {headline(REGISTRY_BY_ID[c], _of(found, REGISTRY_BY_ID[c])).split(': ', 1)[1]}"
-                for c in checks[:2]
-            )
-            parts.append(f"{_t(verdict.policy)}: {shown}")
+            parts.append(f"{(names or {}).get(verdict.policy, verdict.policy)}: {_problems(found, named=True)}")
     if not parts and not audit.tags_hold:
         parts.append(headline(Check.TAGS, audit.tags))
-    return "; ".join(parts) or "passed"
+    return _capped_text("; ".join(parts) or "passed", MAX_HEADLINE_CHARS)
 
 
 def render_policies(policies: Iterable[Policy]) -> str:
@@ -272,14 +325,16 @@ def render_policies(policies: Iterable[Policy]) -> str:
     return "\n".join(lines)
 
 
-def render_facts(audit: Audit) -> str:
+def render_facts(audit: Audit, files: Collection[str] | None = None) -> str:
     """The fact view (``--show``): per ELF file, what it needs, and what keeps it from its target.
 
     What users read ``auditwheel show`` for: the libraries each file needs and
     whether the target allows them, the highest version per prefix with the
     symbols behind it, then per failing target what to drop or rebuild.
+    ``files`` narrows it to some ELF files (pytest ``-v`` shows the failing ones).
     """
     facts = audit.facts
+    elves = tuple(e for e in facts.elves if files is None or e.path in files)
     lines = [f"{_t(facts.path)}  ({len(facts.elves)} ELF file{'s' if len(facts.elves) != 1 else ''})"]
     lines.append(
         f"  declared: {_t(' '.join(facts.declared_platforms) or '-')}  most compatible: {_t(audit.best or '-')}"
@@ -291,7 +346,7 @@ def render_facts(audit: Audit) -> str:
         for v in f.violations
         if v.check is Check.LIBRARIES and v.counts
     }
-    for elf in facts.elves[:MAX_LINES]:
+    for elf in elves[:MAX_LINES]:
         lines.append(f"  {_t(elf.path)}  [{_t(elf.arch or elf.machine)}]")
         for lib in elf.needed[:MAX_LINES]:
             status = f"not allowed by {_t(refused[elf.path, lib])}" if (elf.path, lib) in refused else "ok"
@@ -304,12 +359,11 @@ def render_facts(audit: Audit) -> str:
         by_version = elf.symbols_by_version()
         for prefix, version in sorted(highest.items())[:MAX_LINES]:
             lines.append(f"    {_t(prefix):<8} up to {_t(version):<16} {_symbols(by_version.get(version, ()))}")
-    if len(facts.elves) > MAX_LINES:
-        lines.append("  " + _more(len(facts.elves), MAX_LINES) + " files")
+    if len(elves) > MAX_LINES:
+        lines.append("  " + _more(len(elves), MAX_LINES) + " files")
     for verdict in audit.verdicts:
-        found = [v for f in verdict.files for v in f.violations if v.counts] + [
-            v for v in verdict.violations if v.counts
-        ]
+        found = [v for f in verdict.files if files is None or f.path in files for v in f.violations if v.counts]
+        found += [v for v in verdict.violations if v.counts and files is None]
         if not found:
             lines.append(f"  to reach {_t(verdict.policy)}: nothing to change")
             continue
@@ -358,6 +412,7 @@ class ViolationJSON(TypedDict):
     symbols_more: int
     hint: str
     allowed_by: str | None
+    remedy: str
 
 
 #: "allowed": every violation is allowlisted; "xfailed": a test marked xfail expected the failure.
@@ -469,6 +524,7 @@ def _violation_json(v: Violation) -> ViolationJSON:
         "symbols_more": max(0, len(v.symbols) - MAX_JSON_ITEMS),
         "hint": v.hint,
         "allowed_by": v.allowed_by,
+        "remedy": _capped_text(v.remedy or REGISTRY[v.check].remedy, MAX_REMEDY_CHARS),
     }
 
 
@@ -737,6 +793,7 @@ def baseline_result(comparison: BaselineJSON) -> ResultJSON:
             "symbols_more": c["detail_more"] + max(0, len(c["detail"]) - MAX_JSON_ITEMS),
             "hint": c["subject"],
             "allowed_by": None,
+            "remedy": BASELINE_FIX,
         }
         for c in regressions[:MAX_JSON_ITEMS]
     ]

@@ -183,7 +183,7 @@ def test_time64_imports_fail_musllinux_1_1_and_decide_the_tag(
     assert REGISTRY[Check.MUSL_TIME64].decides_tag
     block = render_block(Check.MUSL_TIME64, [violation])
     assert "__clock_gettime64, __stat_time64" in block
-    assert "fix: build in the image of the target policy (quay.io/pypa/musllinux_1_1_<arch>" in block
+    assert "fix: tag it musllinux_1_2 (built in quay.io/pypa/musllinux_1_2_i686), which has the 64-bit time_t" in block
     assert audit(path, "musllinux_1_2").passed
     result = audit(path)
     assert result.best == "musllinux_1_2_i686"

@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from builders import Fixtures
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
-LIBRARIES_FIX = "  fix: " + REGISTRY[Check.LIBRARIES].remedy
+MUSL_BUILD = "  fix: this is a musl build; judge it with a musllinux policy"
+OLDEST_IMAGE = (
+    "  fix: manylinux2010 has no build image for x86_64 (retired): the oldest image that allows what this "
+    "file needs is quay.io/pypa/manylinux2014_x86_64; tag it manylinux2014"
+)
+GRAFT = (
+    "  fix: graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_12_x86_64`, or stop linking it"
+)
 
 
 def test_failure_reads_as_a_diff_against_the_policy(fx: Fixtures, wheel: Callable[..., Path]) -> None:
@@ -47,24 +54,24 @@ def test_failure_reads_as_a_diff_against_the_policy(fx: Fixtures, wheel: Callabl
         "pkg/bin/tool  vs  manylinux_2_12_x86_64",
         "  libraries",
         f"  + libc.musl-x86_64.so.1          {not_everywhere}",
-        LIBRARIES_FIX,
+        MUSL_BUILD,
         "  interpreter (the loader this platform has at that path)",
         "  - /lib64/ld-linux-x86-64.so.2",
         "  + /lib/ld-musl-x86_64.so.1",
-        "  fix: " + REGISTRY[Check.INTERPRETER].remedy,
+        MUSL_BUILD,
         "  C library (linked for another C library)",
         "  - glibc",
         "  + musl",
-        "  fix: " + REGISTRY[Check.LIBC].remedy,
+        MUSL_BUILD,
         f"pkg/ext_2_17{SO}  vs  manylinux_2_12_x86_64",
         "  symbol versions (GLIBC: the policy allows up to GLIBC_2.12)",
         "  + GLIBC_2.14   memcpy",
         "  + GLIBC_2.17   clock_gettime, secure_getenv",
-        "  fix: " + REGISTRY[Check.SYMBOL_VERSIONS].remedy,
+        OLDEST_IMAGE,
         f"pkg/ext_unallowed{SO}  vs  manylinux_2_12_x86_64",
         "  libraries",
         f"  + libssl.so.3                    {not_everywhere}",
-        LIBRARIES_FIX,
+        GRAFT,
         "most compatible tag this wheel qualifies for: linux_x86_64",
     ]
 
@@ -100,7 +107,8 @@ HOSTILE = "lib`evil`](https://x.example/a)![i](https://x.example/i.png)<img src=
 
 def _hostile_file() -> FileVerdict:
     violations = tuple(
-        Violation(check, HOSTILE, expected=HOSTILE, symbols=(HOSTILE,) * 3, hint=HOSTILE) for check in REGISTRY
+        Violation(check, HOSTILE, expected=HOSTILE, symbols=(HOSTILE,) * 3, hint=HOSTILE, remedy=HOSTILE)
+        for check in REGISTRY
     )
     return FileVerdict(HOSTILE, HOSTILE, violations)
 
