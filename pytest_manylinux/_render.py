@@ -962,6 +962,8 @@ def render_annotations(doc: DocumentJSON, *, limit: int = MAX_ANNOTATIONS) -> li
                 more = len(subjects) - 5 + result["violations_more"]
                 shown = ", ".join(subjects[:5]) + (f" (+{more} more)" if more > 0 else "")
                 message = f"{where}: {result['check']} fails {target['policy']}" + (f": {shown}" if shown else "")
+                remedy = next((v["remedy"] for v in result["violations"] if v["allowed_by"] is None), "")
+                message += f"; fix: {remedy}" if remedy else ""
                 lines.append(_annotation(f"{result['check']}: {name}", message, wheel["wheel"]))
     lines.extend(_annotation("pytest-manylinux error", error) for error in doc["errors"])
     if len(lines) > limit:

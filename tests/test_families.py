@@ -124,7 +124,7 @@ def test_cli_annotations_on_github_actions(
     lines = err.splitlines()
     assert lines
     assert all(line.startswith("::error file=") for line in lines)
-    assert any("libssl.so.3" in line for line in lines)
+    assert any("libssl.so.3" in line and "; fix: graft " in line and "auditwheel repair" in line for line in lines)
 
 
 def test_plugin_annotations_from_the_controller(
@@ -142,7 +142,7 @@ def _doc(subjects: list[str], wheel: str = "dist/a.whl", errors: list[str] | Non
     results = [
         {"wheel": wheel, "target": "manylinux2014_x86_64", "check": "libraries", "file": f"pkg/{s}.so",
          "outcome": "failed", "violations": [{"check": "libraries", "subject": s, "expected": None, "symbols": [],
-         "symbols_more": 0, "hint": "", "allowed_by": None}], "violations_more": 0}
+         "symbols_more": 0, "hint": "", "allowed_by": None, "remedy": "graft it"}], "violations_more": 0}
         for s in subjects
     ]  # fmt: skip
     wheel_json = {"wheel": wheel, "passed": False, "targets": [{"policy": "manylinux2014_x86_64", "passed": False,
