@@ -69,7 +69,7 @@ def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
 
 
 def enable(config: pytest.Config, session: Session) -> None:
-    """Make each gated wheel a collected file; alone when only wheels were asked for.
+    """Make each gated wheel a collected file, beside the tests the run collects anyway.
 
     Wheels from the config file join the run only when no test path was given
     on the command line: ``pytest tests/test_x.py`` runs just that file.
@@ -86,11 +86,10 @@ def enable(config: pytest.Config, session: Session) -> None:
     if not wheels:
         return
     named = {path for _, path in positional}
-    extra = [str(w) for w in wheels if w not in named]
-    if settings.wheels_from_cli and not explicit:
-        config.args = extra  # only wheels were asked for: run only the gate
-    else:
-        config.args = [*config.args, *extra]
+    # An option adds the gate to the run, as options do everywhere in pytest; it never
+    # drops the project's own tests (a CI line that grew --manylinux-wheel must not
+    # quietly stop running them). Only wheels given as arguments replace the test paths.
+    config.args = [*config.args, *(str(w) for w in wheels if w not in named)]
 
 
 class CheckFailedError(Exception):

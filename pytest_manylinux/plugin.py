@@ -71,6 +71,20 @@ def _usage_errors() -> Iterator[None]:
         raise pytest.UsageError(message)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Walk into the directories that hold gated wheels, ``dist/`` included.
+
+    The gate's wheels join the test paths; where one sits under another path
+    of the run, pytest collects it by walking there, and its default
+    ``norecursedirs`` would skip ``dist/``, losing the wheel without a word.
+    """
+    session = config.stash.get(SESSION, None)
+    if session is None or not session.gated:
+        return None
+    return False if any(collection_path in wheel.parents for wheel in session.gated) else None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     session = parent.config.stash.get(SESSION, None)
     if session is not None and session.gated and file_path.suffix == ".whl" and file_path.resolve() in session.gated:

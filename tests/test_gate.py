@@ -534,3 +534,17 @@ def test_new_user_trial_findings(pytester: pytest.Pytester, good: Path) -> None:
     slash = pytester.runpytest("--manylinux-policy=manylinux2014", "dist", "--manylinux-json=nodir/")
     assert slash.ret == pytest.ExitCode.USAGE_ERROR
     slash.stderr.fnmatch_lines(["ERROR: --manylinux-json: nodir/ names a directory; give a file path"])
+
+
+def test_the_wheel_option_adds_the_gate_and_keeps_the_projects_tests(
+    pytester: pytest.Pytester, fx: Fixtures, wheel: Callable[..., Path]
+) -> None:
+    """An option never drops tests: a CI line that grew --manylinux-wheel still runs the suite."""
+    (pytester.path / "dist").mkdir()
+    shutil.copy(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}), pytester.path / "dist")
+    pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
+    items = gate_items(1)
+    both = pytester.runpytest("--manylinux-policy=manylinux2014", "--manylinux-wheel=dist", "-p", "no:randomly")
+    both.assert_outcomes(passed=items + 1)  # the gate's items (from dist/, which pytest never walks) and the unit
+    alone = pytester.runpytest("--manylinux-policy=manylinux2014", "dist", "-p", "no:randomly")
+    alone.assert_outcomes(passed=items)  # wheels as arguments replace the test paths, as any path argument does
