@@ -345,15 +345,32 @@ def _library_remedy(elf: ElfFacts, ctx: Context, library: str) -> str:
 
 
 def _rpath_remedy(elf: ElfFacts, tag: str, entry: str) -> str:
-    """Name the entry that leaks and the two ways to drop it."""
-    source = ""
+    """Name the entry that leaks and the way to drop or fix it, by where it comes from."""
+    name = posixpath.basename(elf.path)
+    if entry.startswith(("$ORIGIN", "${ORIGIN}")):
+        return (
+            f"{tag} {entry} leaves the wheel: point it at the directory inside the wheel that holds the "
+            f"libraries (`patchelf --set-rpath '$ORIGIN/...' {name}`), or drop it"
+        )
+    if entry and not entry.startswith("/"):
+        # The loader resolves it against the importing process's working directory.
+        rel = posixpath.relpath(entry, posixpath.dirname(elf.path) or ".")
+        fixed = "$ORIGIN" if rel == "." else f"$ORIGIN/{rel}"
+        return (
+            f"{tag} {entry} is searched in whatever directory the program runs from (a library there is "
+            f"loaded instead of the wheel's): make it `{fixed}` (`patchelf --set-rpath '{fixed}' {name}`) "
+            "where the libraries sit beside it in the wheel, or drop it"
+        )
     if "/.pyenv/" in entry or "/conda" in entry or "/envs/" in entry:
-        source = " (the building Python's LDSHARED adds it)"
-    keep = "drop it" if entry.startswith("/") or not entry else "make it $ORIGIN-relative inside the wheel"
+        return (
+            f"drop it: {tag} {entry or '(empty)'} comes from the link line (the building Python's LDSHARED adds it): "
+            f'build with LDSHARED="gcc -shared" or drop -Wl,-rpath in setup.py, or run '
+            f"`patchelf --remove-rpath {name}`; release builds in a manylinux image do not have it"
+        )
     return (
-        f"{keep}: {tag} {entry or '(empty)'} comes from the link line{source}: check LDSHARED and -Wl,-rpath, "
-        f"or run `patchelf --remove-rpath {posixpath.basename(elf.path)}`; setuptools reuses a stale build/ "
-        "directory, so rebuild from a clean tree"
+        f"drop it: {tag} {entry or '(empty)'} comes from the link line: check LDFLAGS, LDSHARED and -Wl,-rpath, "
+        f"or run `patchelf --remove-rpath {name}`; a stale build/ directory keeps an old link, so rebuild "
+        "from a clean tree"
     )
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._checks import FILE_CHECKS, REGISTRY, WHEEL_CHECKS, CheckDef, Layout
 from ._errors import one_line
-from ._model import Audit, Check, FileVerdict, Policy, Violation, WheelVerdict
+from ._model import Audit, Check, ElfFacts, FileVerdict, Policy, Violation, WheelVerdict
 from ._policy import version_key
 
 if TYPE_CHECKING:
@@ -329,8 +329,9 @@ def render_facts(audit: Audit, files: Collection[str] | None = None) -> str:
     """The fact view (``--show``): per ELF file, what it needs, and what keeps it from its target.
 
     What users read ``auditwheel show`` for: the libraries each file needs and
-    whether the target allows them, the highest version per prefix with the
-    symbols behind it, then per failing target what to drop or rebuild.
+    whether the target allows them, its RPATH/RUNPATH, the highest version per
+    prefix with the symbols behind it, then per failing target what to drop or
+    rebuild, and what the declared tags need.
     ``files`` narrows it to some ELF files (pytest ``-v`` shows the failing ones).
     """
     facts = audit.facts
@@ -347,25 +348,41 @@ def render_facts(audit: Audit, files: Collection[str] | None = None) -> str:
         if v.check is Check.LIBRARIES and v.counts
     }
     for elf in elves[:MAX_LINES]:
-        lines.append(f"  {_t(elf.path)}  [{_t(elf.arch or elf.machine)}]")
-        for lib in elf.needed[:MAX_LINES]:
-            status = f"not allowed by {_t(refused[elf.path, lib])}" if (elf.path, lib) in refused else "ok"
-            lines.append(f"    needs {_t(lib):<30} {status}")
-        highest: dict[str, str] = {}
-        for need in elf.version_needs:
-            prefix = need.version.partition("_")[0]
-            if prefix not in highest or version_key(need.version) > version_key(highest[prefix]):
-                highest[prefix] = need.version
-        by_version = elf.symbols_by_version()
-        for prefix, version in sorted(highest.items())[:MAX_LINES]:
-            lines.append(f"    {_t(prefix):<8} up to {_t(version):<16} {_symbols(by_version.get(version, ()))}")
+        lines.extend(_file_facts(elf, refused))
     if len(elves) > MAX_LINES:
         lines.append("  " + _more(len(elves), MAX_LINES) + " files")
+    lines.extend(_steps(audit, files))
+    return "\n".join(lines)
+
+
+def _file_facts(elf: ElfFacts, refused: Mapping[tuple[str, str], str]) -> list[str]:
+    """One ELF file's needs: libraries (and whether allowed), search path, highest versions."""
+    lines = [f"  {_t(elf.path)}  [{_t(elf.arch or elf.machine)}]"]
+    for lib in elf.needed[:MAX_LINES]:
+        status = f"not allowed by {_t(refused[elf.path, lib])}" if (elf.path, lib) in refused else "ok"
+        lines.append(f"    needs {_t(lib):<30} {status}")
+    for tag, entries in (("DT_RUNPATH", elf.runpath), ("DT_RPATH", elf.rpath)):
+        if entries:
+            lines.append(f"    {tag:<10} {_t(':'.join(entries[:MAX_LINES]))}")
+    highest: dict[str, str] = {}
+    for need in elf.version_needs:
+        prefix = need.version.partition("_")[0]
+        if prefix not in highest or version_key(need.version) > version_key(highest[prefix]):
+            highest[prefix] = need.version
+    by_version = elf.symbols_by_version()
+    for prefix, version in sorted(highest.items())[:MAX_LINES]:
+        lines.append(f"    {_t(prefix):<8} up to {_t(version):<16} {_symbols(by_version.get(version, ()))}")
+    return lines
+
+
+def _steps(audit: Audit, files: Collection[str] | None) -> list[str]:
+    """Per target, what to bundle, drop, rebuild or fix; then what the declared tags need."""
+    lines = []
     for verdict in audit.verdicts:
         found = [v for f in verdict.files if files is None or f.path in files for v in f.violations if v.counts]
         found += [v for v in verdict.violations if v.counts and files is None]
         if not found:
-            lines.append(f"  to reach {_t(verdict.policy)}: nothing to change")
+            lines.append(f"  to reach {_t(verdict.policy)}: nothing to change in the files")
             continue
         drop = sorted({v.subject for v in found if v.check is Check.LIBRARIES})
         versions = sorted({v.subject for v in found if v.check is Check.SYMBOL_VERSIONS}, key=version_key)
@@ -378,7 +395,11 @@ def render_facts(audit: Audit, files: Collection[str] | None = None) -> str:
         if others:
             steps.append(f"fix {', '.join(others)}")
         lines.append(f"  to reach {_t(verdict.policy)}: {'; '.join(steps)}")
-    return "\n".join(lines)
+    tags = [v for v in audit.tags if v.counts] if files is None else []
+    if tags:
+        subjects = ", ".join(_t(v.subject) for v in tags[:MAX_SYMBOLS])
+        lines.append(f"  declared tags {subjects}: {_t(tags[0].remedy or REGISTRY[Check.TAGS].remedy)}")
+    return lines
 
 
 def render_gate_item(audit: Audit, check: Check, elf: str | None) -> tuple[str, list[Violation]]:

@@ -248,6 +248,17 @@ def test_a_pyenv_rpath_is_traced_to_ldshared(fx: Fixtures, wheel: Wheel, tmp_pat
     [v] = _found(audit(wheel({f"pkg/ext{SO}": so}), "manylinux2014"), Check.RPATH)
     assert v.subject == leaked
     assert f"drop it: DT_RUNPATH {leaked} comes from the link line (the building Python's LDSHARED adds it)" in v.remedy
+    assert 'build with LDSHARED="gcc -shared"' in v.remedy
+    assert "stale build/" not in v.remedy  # the leak is the interpreter's, not an old link
+
+
+def test_a_relative_rpath_is_made_origin_relative(wheel: Wheel, tmp_path: Path) -> None:
+    """psycopg2-binary's bundled libs carry ``DT_RPATH psycopg2_binary.libs``, searched in the working directory."""
+    so = _gcc(tmp_path / f"ext{SO}", C_DIR / "ext_plain.c", "-DMODULE=ext", "-Wl,--disable-new-dtags,-rpath,pkg.libs")
+    [v] = _found(audit(wheel({f"pkg.libs/ext{SO}": so}), "manylinux2014"), Check.RPATH)
+    assert v.subject == "pkg.libs"
+    assert "DT_RPATH pkg.libs is searched in whatever directory the program runs from" in v.remedy
+    assert f"make it `$ORIGIN` (`patchelf --set-rpath '$ORIGIN' ext{SO}`)" in v.remedy
 
 
 def test_dt_relr_names_its_linker_flag(tmp_path: Path, wheel: Wheel) -> None:
