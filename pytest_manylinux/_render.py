@@ -869,6 +869,8 @@ def run_verdict(doc: DocumentJSON) -> str:
         return "FAIL: " + ", ".join(parts)
     if not doc["passed"]:
         return f"FAIL: every wheel passes, but the run failed (exit status {doc['exit_status']})"
+    if not n:
+        return "no wheel judged in this run"  # never "PASS" for nothing (--collect-only, -k selecting none)
     return f"PASS: {n} wheel{'s' if n != 1 else ''}"
 
 

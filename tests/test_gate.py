@@ -548,3 +548,10 @@ def test_the_wheel_option_adds_the_gate_and_keeps_the_projects_tests(
     both.assert_outcomes(passed=items + 1)  # the gate's items (from dist/, which pytest never walks) and the unit
     alone = pytester.runpytest("--manylinux-policy=manylinux2014", "dist", "-p", "no:randomly")
     alone.assert_outcomes(passed=items)  # wheels as arguments replace the test paths, as any path argument does
+
+
+def test_nothing_judged_is_never_a_pass(pytester: pytest.Pytester, good: Path) -> None:
+    """--collect-only (or -k selecting no gate item) judges no wheel: the summary must not say PASS."""
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", str(good), "--collect-only")
+    result.stdout.fnmatch_lines(["*no wheel judged in this run*"])
+    result.stdout.no_fnmatch_line("*PASS*")
