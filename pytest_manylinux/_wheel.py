@@ -391,7 +391,7 @@ class InputReader:
                 raise self.fail(f"cannot inflate ({e})", member.name) from e
             if head != ELF_MAGIC:
                 # Every member is hashed for RECORD in this one pass (issue 11);
-                # zlib and hashlib release the GIL, so it overlaps the parsing.
+                # the inflater (isal or zlib) and hashlib release the GIL, so it overlaps the parsing.
                 self._drain(src, member.name)
                 yield None
                 return
@@ -414,7 +414,7 @@ class InputReader:
                     lambda problem: self.fail(problem, member.name),
                     lambda error: ScratchSpaceError(self.display, member.name, error),
                 )
-            # Inflate (and discard) the rest, so zipfile checks the CRC and the
+            # Inflate (and discard) the rest, so the CRC-32 is checked and the
             # declared size: a corrupt wheel is a broken release, whatever the
             # parts we read say.
             self._drain(src, member.name)
@@ -443,7 +443,7 @@ class InputReader:
         return _Deflated(fd, start, info, inflater())
 
     def _drain(self, src: _Hashing, name: str) -> None:
-        """Read a member to its end (zipfile checks the CRC there) and keep its hash for RECORD."""
+        """Read a member to its end (where its CRC-32 is checked) and keep its hash for RECORD."""
         try:
             while src.read(_CHUNK):
                 pass
