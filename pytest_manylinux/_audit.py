@@ -21,7 +21,7 @@ from ._errors import InvalidELFError, ManylinuxError, one_line
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, libc_of_name, load_policies, parse_platform_tag
-from ._wheel import SETTLE_NS, InputReader, Limits, Member, open_input
+from ._wheel import SETTLE_NS, InputReader, Limits, Member, inflater, open_input
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -33,6 +33,7 @@ __all__ = [
     "audit_wheel",
     "check_policies",
     "choose_policy",
+    "inflater",
     "judge",
     "read_wheel_facts",
     "wheel_platform",
@@ -58,8 +59,12 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 #: Declared bytes of members read at once: parsing keeps a member's symbol
-#: tables in memory, so two huge libraries are not read side by side.
+#: tables in memory, so two huge libraries are not read side by side. One
+#: budget for the whole process: the CLI's ``--jobs`` threads, each reading
+#: a wheel, share it, so N jobs do not multiply it by N (issue 14).
 IN_FLIGHT_BYTES = 256 << 20
+_ROOM = threading.Condition()
+_IN_FLIGHT = [0]  # declared bytes of the members being read now, under _ROOM
 
 
 def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts | None]:
@@ -89,9 +94,6 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
                     raise InvalidELFError(reader.display, e.problem) from e
                 raise reader.fail(f"invalid ELF: {e.problem}", member.name) from e
 
-    in_flight = [0]
-    room = threading.Condition(lock)
-
     def work() -> None:
         while True:
             with lock:
@@ -99,17 +101,17 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
             if member is None:
                 return
             size = min(member.size, IN_FLIGHT_BYTES)
-            with room:  # a huge member waits to run alone: memory follows member size
-                room.wait_for(lambda: in_flight[0] == 0 or in_flight[0] + size <= IN_FLIGHT_BYTES)  # noqa: B023
-                in_flight[0] += size
+            with _ROOM:  # a huge member waits to run alone: memory follows member size
+                _ROOM.wait_for(lambda: _IN_FLIGHT[0] == 0 or _IN_FLIGHT[0] + size <= IN_FLIGHT_BYTES)  # noqa: B023
+                _IN_FLIGHT[0] += size
             try:
                 results[index] = one(member)
             except BaseException as e:  # noqa: BLE001 - re-raised on the calling thread below
                 errors[index] = e
             finally:
-                with room:
-                    in_flight[0] -= size
-                    room.notify_all()
+                with _ROOM:
+                    _IN_FLIGHT[0] -= size
+                    _ROOM.notify_all()
 
     threads = [threading.Thread(target=work, name=f"manylinux-read-{i}") for i in range(min(WORKERS, len(members)))]
     for thread in threads:

@@ -26,9 +26,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
-from ._errors import InvalidWheelError, ScratchSpaceError, one_line
+from ._errors import InvalidWheelError, ManylinuxError, ScratchSpaceError, one_line
 from ._model import ELF_MAGIC, ByteSource, Finding
 
 if TYPE_CHECKING:
@@ -36,13 +36,18 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 __all__ = [
+    "INFLATERS",
+    "INFLATER_ENV",
     "LIMIT_OPTIONS",
     "MAX_FINDINGS",
+    "Inflater",
+    "InflaterError",
     "LimitOption",
     "Limits",
     "Member",
     "Metadata",
     "WheelFile",
+    "inflater",
     "open_input",
     "parse_count",
     "parse_size",
@@ -239,6 +244,8 @@ class InputReader:
         self.display = one_line(display or str(path))
         self.limits = limits
         self._zip: zipfile.ZipFile | None = None
+        self._fd = -1  # the zip's descriptor: deflated members are read from it with pread
+        self._zip_size = 0
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._files = files
         self._elf_members = 0  # counted as open_elf finds them, on several threads
@@ -278,6 +285,8 @@ class InputReader:
     def _open_zip(self) -> None:
         try:
             self._zip = zipfile.ZipFile(self.path)
+            self._fd = self._zip.fp.fileno() if self._zip.fp is not None else -1
+            self._zip_size = os.fstat(self._fd).st_size if self._fd >= 0 else 0
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
             # NotImplementedError: a "version needed to extract" zipfile does not support.
@@ -373,19 +382,16 @@ class InputReader:
             return
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         info = self._infos[member.name]
-        try:
-            opened = self._zip.open(info)
-        except _INFLATE_ERRORS as e:
-            raise self.fail(f"cannot inflate ({e})", member.name) from e
+        opened = self._open_member(info)
         src = _Hashing(opened, self._algorithms.get(member.name, "sha256"))
-        with opened:
+        with contextlib.closing(opened):
             try:
                 head = src.read(4)
             except _INFLATE_ERRORS as e:
                 raise self.fail(f"cannot inflate ({e})", member.name) from e
             if head != ELF_MAGIC:
                 # Every member is hashed for RECORD in this one pass (issue 11);
-                # zlib and hashlib release the GIL, so it overlaps the parsing.
+                # the inflater (isal or zlib) and hashlib release the GIL, so it overlaps the parsing.
                 self._drain(src, member.name)
                 yield None
                 return
@@ -408,13 +414,36 @@ class InputReader:
                     lambda problem: self.fail(problem, member.name),
                     lambda error: ScratchSpaceError(self.display, member.name, error),
                 )
-            # Inflate (and discard) the rest, so zipfile checks the CRC and the
+            # Inflate (and discard) the rest, so the CRC-32 is checked and the
             # declared size: a corrupt wheel is a broken release, whatever the
             # parts we read say.
             self._drain(src, member.name)
 
+    def _open_member(self, info: zipfile.ZipInfo) -> IO[bytes] | _Deflated:
+        """A member's bytes as a stream; deflated ones through :func:`inflater`, with CRC-32 and size checked.
+
+        zipfile opens every member first: it checks the local header (magic,
+        name, flags) the same way for every inflater. Members stored or
+        compressed otherwise (never in real wheels) are read by zipfile itself.
+        """
+        assert self._zip is not None  # noqa: S101 - opened in __enter__
+        try:
+            opened = self._zip.open(info)
+            if info.compress_type != zipfile.ZIP_DEFLATED:
+                return opened
+            with opened:
+                fd = self._fd
+                head = os.pread(fd, _LOCAL.size, info.header_offset)
+            _, _, _, _, _, _, _, _, _, nlen, xlen = _LOCAL.unpack(head)
+        except (*_INFLATE_ERRORS, struct.error) as e:
+            raise self.fail(f"cannot inflate ({e})", info.filename) from e
+        start = info.header_offset + _LOCAL.size + nlen + xlen
+        if start + info.compress_size > self._zip_size:
+            raise self.fail("cannot inflate (its compressed data runs past the end of the archive)", info.filename)
+        return _Deflated(fd, start, info, inflater())
+
     def _drain(self, src: _Hashing, name: str) -> None:
-        """Read a member to its end (zipfile checks the CRC there) and keep its hash for RECORD."""
+        """Read a member to its end (where its CRC-32 is checked) and keep its hash for RECORD."""
         try:
             while src.read(_CHUNK):
                 pass
@@ -448,7 +477,7 @@ class InputReader:
             with (self.path if self.kind == "elf" else self.path / name).open("rb") as f:
                 return read(f)
         try:
-            with self._zip.open(self._infos[name]) as src, tempfile.TemporaryFile() as store:
+            with contextlib.closing(self._open_member(self._infos[name])) as src, tempfile.TemporaryFile() as store:
                 while chunk := src.read(_CHUNK):
                     store.write(chunk)
                 return read(store)
@@ -607,18 +636,167 @@ class InputReader:
         if info.file_size > self.limits.max_metadata_bytes:
             raise self.fail("metadata file is too large", name)
         try:
-            return self._zip.read(info).decode("utf-8", "replace")
+            with contextlib.closing(self._open_member(info)) as src:
+                return src.read().decode("utf-8", "replace")
         except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", name) from e
 
 
-_CHUNK = 64 << 10  # small steps keep the transient buffers of two threads small
+_CHUNK = 256 << 10  # inflated bytes per step: small enough that a few threads' buffers stay small
+_IN_CHUNK = 64 << 10  # compressed bytes read per step; deflate rarely inflates 64 KiB past 256 KiB
+
+
+# -- the inflater (issue 14) ---------------------------------------------------
+#
+# python-isal inflates deflate streams about twice as fast as zlib, with the
+# same streaming API; it is a dependency only where it ships wheels, and zlib
+# is the fallback everywhere else. The choice is made here and nowhere else.
+
+#: The environment variable that picks the inflater, and the values it takes.
+INFLATER_ENV = "PYTEST_MANYLINUX_INFLATER"
+INFLATERS = ("auto", "isal", "zlib")
+
+
+class InflaterError(ManylinuxError):
+    """``PYTEST_MANYLINUX_INFLATER`` names no inflater, or one that is not installed."""
+
+
+class _Decompressor(Protocol):
+    """What a zlib-compatible ``decompressobj(-15)`` offers."""
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    @property
+    def eof(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Inflater:
+    """A zlib-compatible module: raw-deflate streams, CRC-32, and the error it raises."""
+
+    name: str
+    decompressobj: Callable[[int], _Decompressor]
+    crc32: Callable[[bytes, int], int]
+    error: type[Exception]
+
+
+_INFLATERS: dict[str, Inflater] = {}
+
+
+def inflater() -> Inflater:
+    """The inflater ``PYTEST_MANYLINUX_INFLATER`` picks: ``auto`` (isal if importable, else zlib), ``isal``, ``zlib``.
+
+    Read on every call, so tests and the CLI see the environment as it is;
+    the modules are imported once. :class:`InflaterError` (a usage error)
+    for an unknown value or ``isal`` when it is not installed.
+    """
+    wanted = os.environ.get(INFLATER_ENV, "").strip().lower() or "auto"
+    found = _INFLATERS.get(wanted)
+    if found is not None:
+        return found
+    if wanted not in INFLATERS:
+        shown = one_line(wanted)[:40]
+        raise InflaterError(f"{INFLATER_ENV}={shown!r} is not an inflater: give one of {', '.join(INFLATERS)}")
+    found = _load_isal() if wanted != "zlib" else None
+    if found is None:
+        if wanted == "isal":
+            raise InflaterError(
+                f"{INFLATER_ENV}=isal, but python-isal is not installed here: pip install isal, or give auto or zlib"
+            )
+        found = Inflater("zlib", zlib.decompressobj, zlib.crc32, zlib.error)
+    _INFLATERS[wanted] = found
+    return found
+
+
+def _load_isal() -> Inflater | None:
+    try:
+        from isal import isal_zlib  # noqa: PLC0415 - an optional dependency, imported when first needed
+    except ImportError:
+        return None
+    error = cast("type[Exception]", isal_zlib.error)  # its stub calls the class an instance
+    return Inflater("isal", isal_zlib.decompressobj, isal_zlib.crc32, error)
+
+
+class _Deflated:
+    """A deflated member, inflated in steps by the chosen inflater; CRC-32 and size checked at its end.
+
+    Compressed bytes are read with ``os.pread`` (no shared file offset, so
+    several threads read one zip), at most :data:`_IN_CHUNK` at a time, and
+    each step inflates at most :data:`_CHUNK`: a hostile stream cannot make
+    one step large. As zipfile does, inflated bytes past the declared size are
+    dropped and the CRC-32 is compared once the stream or the declared size
+    ends. Inflater errors are reported in one wording for every inflater, so
+    the verdict does not depend on which one ran.
+    """
+
+    def __init__(self, fd: int, start: int, info: zipfile.ZipInfo, engine: Inflater) -> None:
+        self._fd = fd
+        self._pos = start
+        self._compressed_left = info.compress_size
+        self._left = info.file_size
+        self._expected = info.CRC
+        self._name = info.filename
+        self._engine = engine
+        self._inflate = engine.decompressobj(-15)
+        self._crc = 0
+        self._buffer = b""
+        self._offset = 0
+        self._eof = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes (all that is left for -1); ``b""`` only at the end."""
+        if size < 0:
+            parts = []
+            while chunk := self.read(_CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        while self._offset >= len(self._buffer):
+            if self._eof:
+                return b""
+            self._buffer, self._offset = self._step(), 0
+        if self._offset == 0 and size >= len(self._buffer):
+            self._offset = len(self._buffer)
+            return self._buffer  # the common case: a whole step, not copied
+        data = self._buffer[self._offset : self._offset + size]
+        self._offset += len(data)
+        return data
+
+    def _step(self) -> bytes:
+        data = self._inflate.unconsumed_tail
+        if not data and self._compressed_left > 0:
+            data = os.pread(self._fd, min(_IN_CHUNK, self._compressed_left), self._pos)
+            if not data:
+                raise EOFError("the archive ends inside the member's compressed data")
+            self._pos += len(data)
+            self._compressed_left -= len(data)
+        try:
+            out = self._inflate.decompress(data, _CHUNK)
+            self._eof = self._inflate.eof or (self._compressed_left <= 0 and not self._inflate.unconsumed_tail)
+            if self._eof and not self._inflate.eof:
+                out += self._inflate.flush()
+        except self._engine.error as e:
+            raise zipfile.BadZipFile("invalid deflate data") from e
+        out = out[: self._left]
+        self._left -= len(out)
+        self._eof = self._eof or self._left <= 0
+        self._crc = self._engine.crc32(out, self._crc)
+        if self._eof and self._crc != self._expected:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {self._name!r}")
+        return out
+
+    def close(self) -> None:
+        """Nothing to release: the zip's descriptor belongs to the reader."""
 
 
 class _Hashing:
     """A member's stream that hashes what passes through it, for RECORD (issue 11)."""
 
-    def __init__(self, src: IO[bytes], algorithm: str) -> None:
+    def __init__(self, src: IO[bytes] | _Deflated, algorithm: str) -> None:
         self._src = src
         self.algorithm = algorithm
         self._hash = hashlib.new(algorithm)

@@ -44,8 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Reporter(config), "manylinux-reporter")
     policy = session.settings.policy
     with _usage_errors():
-        from ._audit import check_policies  # noqa: PLC0415
+        from ._audit import check_policies, inflater  # noqa: PLC0415
 
+        inflater()  # a typo in PYTEST_MANYLINUX_INFLATER is a usage error, before any wheel is read
         for name in policy:
             if name != "auto":
                 session.policies.validate(name)
