@@ -42,7 +42,7 @@ from ._render import (
 from ._wheel import LIMIT_OPTIONS, LimitOption, Limits, inflater
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from ._baseline import Entry
     from ._model import Audit
@@ -307,8 +307,6 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     bounds = {option.field: getattr(args, option.field, None) for option in LIMIT_OPTIONS}
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     baseline = _baseline_entries(args, policies, store, limits) if args.baseline is not None else None
-    audits: list[Audit] = []
-    errors: list[str] = []
 
     def one(path: Path) -> Audit | ManylinuxError:
         try:
@@ -316,17 +314,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         except ManylinuxError as e:
             return e
 
-    for result in _in_order(one, inputs, args.jobs):
-        if isinstance(result, ManylinuxError):
-            errors.append(str(result))
-            print(f"pytest-manylinux: error: {result}", file=sys.stderr)
-            continue
-        if result.facts.kind == "directory" and not result.facts.elves:
-            message = f"{result.facts.path}: no wheel and no ELF file in this directory"
-            errors.append(message)
-            print(f"pytest-manylinux: error: {message}", file=sys.stderr)
-            continue
-        audits.append(result)
+    audits, errors = _gather(_in_order(one, inputs, args.jobs))
     baselines = _ratchet(args, audits, *baseline) if baseline is not None else {}
     doc = audit_document(
         audits,
@@ -345,6 +333,23 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         print(f"pytest-manylinux: {line}", file=sys.stderr)
     _annotate(doc)
     return code
+
+
+def _gather(results: Iterable[Audit | ManylinuxError]) -> tuple[list[Audit], list[str]]:
+    """The audits in input order, and each unreadable input's one-line error, said where it falls."""
+    audits: list[Audit] = []
+    errors: list[str] = []
+    for result in results:
+        if isinstance(result, ManylinuxError):
+            message = str(result)
+        elif result.facts.kind == "directory" and not result.facts.elves:
+            message = f"{result.facts.path}: no wheel and no ELF file in this directory"
+        else:
+            audits.append(result)
+            continue
+        errors.append(message)
+        print(f"pytest-manylinux: error: {message}", file=sys.stderr)
+    return audits, errors
 
 
 def _in_order(work: Callable[[Path], _R], inputs: Sequence[Path], jobs: int) -> Iterator[_R]:
