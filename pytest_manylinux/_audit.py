@@ -339,7 +339,7 @@ def judge(
         strictest = evaluate_wheel(index, family[0])
 
     declared, unknown, declared_as = _declared(index, policies, allow, notes)
-    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as)
+    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as, allow=allow)
 
     if policy is not None:
         policies.validate(policy)

@@ -58,6 +58,7 @@ __all__ = [
     "extension",
     "file_libc",
     "import_warnings",
+    "input_name",
     "inside",
     "is_libpython",
     "is_loader",
@@ -111,7 +112,8 @@ class Allowances:
         """The reason a check's violation about ``subject`` (in ``file``) is accepted, if it is.
 
         ``CHECK`` accepts the whole check; ``CHECK:GLOB`` the violations whose
-        subject or ELF file path the glob matches (``rpath:pkg/*.so``).
+        subject or ELF file path the glob matches (``rpath:pkg/*.so``). For the
+        ``tags`` check the file is the input's own name (``tags:*.whl``, see :func:`input_name`).
         """
         exact = self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
         if exact is not None:
@@ -161,7 +163,7 @@ class Allowances:
                     for v in f.violations:
                         used |= self.used(f.path, v)
             for v in result.tags:
-                used |= self.used(None, v)
+                used |= self.used(input_name(result.facts.path), v)
         return {k: r for k, r in self.entries().items() if k not in used}
 
     @staticmethod
@@ -174,6 +176,11 @@ class Allowances:
 
 
 NO_ALLOWANCES = Allowances()
+
+
+def input_name(path: str) -> str:
+    """The file name of an input (``pkg-1.0-cp311-cp311-linux_x86_64.whl``), what a ``tags:GLOB`` entry matches."""
+    return posixpath.basename(path.rstrip("/")) or path
 
 
 @dataclass(frozen=True, slots=True)
