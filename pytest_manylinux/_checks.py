@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._model import Audit
 
 __all__ = [
+    "BY_INPUT_NAME",
     "FILE_CHECKS",
     "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
@@ -113,7 +114,8 @@ class Allowances:
 
         ``CHECK`` accepts the whole check; ``CHECK:GLOB`` the violations whose
         subject or ELF file path the glob matches (``rpath:pkg/*.so``). For the
-        ``tags`` check the file is the input's own name (``tags:*.whl``, see :func:`input_name`).
+        checks of :data:`BY_INPUT_NAME` the file is the input's own name
+        (``tags:*.whl``, ``size:big-*.whl``; see :func:`input_name`).
         """
         exact = self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
         if exact is not None:
@@ -129,15 +131,19 @@ class Allowances:
             return "; ".join(sorted({r for r in reasons if r}))
         return None
 
-    def used(self, file: str | None, violation: Violation) -> set[str]:
+    def used(self, file: str | None, violation: Violation, *, input_path: str | None = None) -> set[str]:
         """The entries (as ``section:key``) that accepted an allowed violation.
 
         Computed after the fact from the verdict, so the frozen allowances stay
         hashable and a memoised verdict reports its entries as well as a fresh one.
+        ``input_path`` is the audited input's, whose name the checks of
+        :data:`BY_INPUT_NAME` were matched against instead of ``file``.
         """
         if violation.allowed_by is None:
             return set()
         check, subject = violation.check, violation.subject
+        if check in BY_INPUT_NAME and input_path is not None:
+            file = input_name(input_path)
         if check in (Check.LIBRARIES, Check.LIBPYTHON):
             return {f"libraries:{k}" for k in self.libraries if k == subject or fnmatchcase(subject, k)}
         if check is Check.SYMBOL_VERSIONS:
@@ -156,14 +162,15 @@ class Allowances:
         """The entries that accepted nothing in these audits (like mypy's ``warn_unused_ignores``)."""
         used: set[str] = set()
         for result in audits:
+            path = result.facts.path
             for verdict in (*result.verdicts, *result.declared):
                 for v in verdict.violations:
-                    used |= self.used(None, v)
+                    used |= self.used(None, v, input_path=path)
                 for f in verdict.files:
                     for v in f.violations:
-                        used |= self.used(f.path, v)
+                        used |= self.used(f.path, v, input_path=path)
             for v in result.tags:
-                used |= self.used(input_name(result.facts.path), v)
+                used |= self.used(None, v, input_path=path)
         return {k: r for k, r in self.entries().items() if k not in used}
 
     @staticmethod
@@ -176,6 +183,10 @@ class Allowances:
 
 
 NO_ALLOWANCES = Allowances()
+
+#: Checks whose ``CHECK:GLOB`` entries match the input's file name rather than
+#: an ELF file: what they judge is the wheel itself (its tags, its size).
+BY_INPUT_NAME = frozenset({Check.TAGS, Check.SIZE})
 
 
 def input_name(path: str) -> str:

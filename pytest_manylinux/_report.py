@@ -231,7 +231,7 @@ class Reporter:
         Computed from the results the items sent (each allowed violation with its
         file), so it holds under -n and keeps the allowances frozen.
         """
-        from ._checks import Allowances, input_name  # noqa: PLC0415
+        from ._checks import Allowances  # noqa: PLC0415
         from ._config import render_unused  # noqa: PLC0415
         from ._model import Check, Violation  # noqa: PLC0415
 
@@ -248,8 +248,7 @@ class Reporter:
                     found = Violation(
                         Check(v["check"]), v["subject"], symbols=tuple(v["symbols"]), allowed_by=v["allowed_by"]
                     )
-                    where = input_name(result["wheel"]) if found.check is Check.TAGS else result["file"]
-                    used |= allow.used(where, found)
+                    used |= allow.used(result["file"], found, input_path=result["wheel"])
         unused = {k: r for k, r in allow.entries().items() if k not in used}
         self.unused_lines = render_unused(unused, strict=settings.strict_allowlist)
         if unused and settings.strict_allowlist and session.exitstatus == pytest.ExitCode.OK:

@@ -335,3 +335,20 @@ def test_an_ini_tags_entry_holds_for_the_cli_the_gate_and_a_marker(
     assert gate.ret == pytest.ExitCode.OK
     gate.stdout.fnmatch_lines(["XFAIL *::tags - allowed: built on a laptop, never uploaded"])
     pytester.runpytest("test_marked.py", *args).assert_outcomes(passed=1)
+
+
+def test_a_size_entry_naming_the_wheel_counts_as_used(
+    fx: Fixtures, wheel: Callable[..., Path], pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``size:GLOB`` matches the wheel's name; the unused-entry report matched it against "(wheel file)"."""
+    path = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}))
+    entry = "size:pkg-1.0-*.whl: debug build, never uploaded"
+    cli = [path, "--no-cache", "--no-config", "--max-wheel-size=1K", "--strict-allowlist"]
+    assert main(cli) == 1
+    assert main([*cli, f"--allow-check={entry}"]) == 0
+    assert "unused" not in capsys.readouterr().err
+    gate = [f"--manylinux-wheel={path}", "--manylinux-policy=auto", "--manylinux-max-wheel-size=1K", "-rx"]
+    run = pytester.runpytest(*gate, "-p", "no:cacheprovider", f"--manylinux-allow-check={entry}")
+    assert run.ret == pytest.ExitCode.OK
+    run.stdout.fnmatch_lines(["XFAIL *::size - allowed: debug build, never uploaded"])
+    run.stdout.no_fnmatch_line("*unused allowlist entry*")
