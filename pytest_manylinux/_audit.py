@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _cache
-from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings
+from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings, input_name
 from ._errors import InvalidELFError, ManylinuxError, one_line
 from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
@@ -329,6 +329,7 @@ def judge(
     best: Policy | None = None
     sym: Policy | None = None
     strictest = None
+    family: tuple[Policy, ...] = ()
     if arch is not None and facts.elves:
         family = policies.family(libc, arch)
         if len(family) == 1 and family[0].is_linux:
@@ -341,27 +342,24 @@ def judge(
         strictest = evaluate_wheel(index, family[0])
 
     declared, unknown, declared_as = _declared(index, policies, allow, notes)
-    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as)
+    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as, allow=allow)
 
     if policy is not None:
         policies.validate(policy)
         if arch is None and parse_platform_tag(policy) is None:
             # No arch to pick the policy's variant by: with no ELF file nothing can
             # break it; ELF files of no known architecture break every variant.
-            unknown_arch = tuple(
-                FileVerdict(e.path, policy, (Violation(Check.ARCH, f"{e.machine} ({e.arch_problem})", policy),))
-                for e in facts.elves
-            )
-            verdicts: tuple[WheelVerdict, ...] = (WheelVerdict(facts.path, policy, unknown_arch),)
+            verdicts: tuple[WheelVerdict, ...] = (_unknown_arch(facts, policy),)
         else:
             target = policies.lookup(policy, arch, libc)
             if target.note:
                 notes.append(f"{target.tag}: {target.note}")
             verdicts = (evaluate_wheel(index, target, allow),)
-    else:
+    elif declared or not facts.elves:
         verdicts = tuple(declared)
-        if not declared and facts.elves:
-            notes.append("no platform tag declared: nothing to hold the content to; pass a policy")
+    else:
+        verdicts, untagged = _undeclared(index, family, best, allow, notes)
+        tags = (*tags, *untagged)
     notes.extend(import_warnings(facts))
     return Audit(
         facts=facts,
@@ -378,6 +376,53 @@ def judge(
         abi3_minimum=abi3_needed(facts),
         flags=auditwheel_flags(facts, strictest),
     )
+
+
+def _unknown_arch(facts: WheelFacts, label: str) -> WheelVerdict:
+    """Every ELF file of no known architecture fails ``arch``: no policy's variant can hold it."""
+    files = tuple(
+        FileVerdict(e.path, label, (Violation(Check.ARCH, f"{e.machine} ({e.arch_problem})", label),))
+        for e in facts.elves
+    )
+    return WheelVerdict(facts.path, label, files)
+
+
+def _undeclared(
+    index: WheelIndex, family: Sequence[Policy], best: Policy | None, allow: Allowances, notes: list[str]
+) -> tuple[tuple[WheelVerdict, ...], tuple[Violation, ...]]:
+    """The target of ELF files that declare no tag and were given no policy (a tree, a bare ELF file).
+
+    Never nothing: a release gate that judged nothing must not pass (issue 15).
+    They are held to their most compatible tag, so the checks every tag
+    shares (rpath, execstack, module-init ...) still apply. Content that
+    qualifies for no manylinux/musllinux policy is held to the newest one,
+    whose failures say why; an arch with no such policy fails ``tags``.
+    """
+    facts = index.facts
+    lead = "no declared tag names a policy" if facts.declared_platforms else "no platform tag declared"
+    if best is None:
+        notes.append(f"{lead}, and no ELF file of a known architecture: no policy can hold them")
+        return (_unknown_arch(facts, "linux"),), ()
+    if not best.is_linux:
+        notes.append(f"{lead}: judged against its most compatible tag, {best.tag}; pass a policy to hold it to another")
+        return (evaluate_wheel(index, best, allow),), ()
+    real = [p for p in family if not p.is_linux]
+    if real:
+        newest = real[-1]
+        notes.append(
+            f"{lead}, and the content qualifies for no manylinux/musllinux policy: judged against the newest, "
+            f"{newest.tag}"
+        )
+        return (evaluate_wheel(index, newest, allow),), ()
+    untagged = Violation(
+        Check.TAGS,
+        "(none declared)",
+        expected=f"a manylinux or musllinux tag for {best.arch}",
+        hint=f"{lead}, and no manylinux/musllinux policy exists for {best.arch}",
+        remedy=f"build for an architecture PyPI takes manylinux/musllinux wheels of; {best.tag} is not uploadable",
+        allowed_by=allow.check(Check.TAGS, "(none declared)", input_name(facts.path)),
+    )
+    return (evaluate_wheel(index, best, allow),), (untagged,)
 
 
 def _declared(
@@ -481,8 +526,10 @@ def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audi
     """Audit a wheel (or directory, or ELF file) against ``policy`` or its declared tags.
 
     ``policy`` is a name or alias (``manylinux2014``, ``musllinux_1_2``), with
-    or without an arch suffix. The result is frozen and holds the facts, the
-    most compatible tag and one verdict per target policy.
+    or without an arch suffix. Input with ELF files that neither declares a
+    tag nor is given a policy is held to its most compatible tag (see
+    ``_undeclared``). The result is frozen and holds the facts, the most
+    compatible tag and one verdict per target policy.
     """
     return audit(path, policy)
 
@@ -490,7 +537,7 @@ def audit_wheel(path: str | os.PathLike[str], policy: str | None = None) -> Audi
 def audit_elf(
     path: str | os.PathLike[str], policy: str | None = None, *, assume_minimum_abi3: tuple[int, int] | None = None
 ) -> Audit:
-    """Audit one ELF file; without ``policy`` it reports the most compatible tag.
+    """Audit one ELF file; without ``policy`` it is judged against its most compatible tag.
 
     ``assume_minimum_abi3`` is the CPython an ``.abi3.so`` is judged against (it has no
     wheel tags to say), as abi3audit's ``--assume-minimum-abi3``.

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._model import Audit
 
 __all__ = [
+    "BY_INPUT_NAME",
     "FILE_CHECKS",
     "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
@@ -58,6 +59,7 @@ __all__ = [
     "extension",
     "file_libc",
     "import_warnings",
+    "input_name",
     "inside",
     "is_libpython",
     "is_loader",
@@ -111,7 +113,9 @@ class Allowances:
         """The reason a check's violation about ``subject`` (in ``file``) is accepted, if it is.
 
         ``CHECK`` accepts the whole check; ``CHECK:GLOB`` the violations whose
-        subject or ELF file path the glob matches (``rpath:pkg/*.so``).
+        subject or ELF file path the glob matches (``rpath:pkg/*.so``). For the
+        checks of :data:`BY_INPUT_NAME` the file is the input's own name
+        (``tags:*.whl``, ``size:big-*.whl``; see :func:`input_name`).
         """
         exact = self.checks.get(f"{check.value}:{subject}") or self.checks.get(check.value)
         if exact is not None:
@@ -127,15 +131,19 @@ class Allowances:
             return "; ".join(sorted({r for r in reasons if r}))
         return None
 
-    def used(self, file: str | None, violation: Violation) -> set[str]:
+    def used(self, file: str | None, violation: Violation, *, input_path: str | None = None) -> set[str]:
         """The entries (as ``section:key``) that accepted an allowed violation.
 
         Computed after the fact from the verdict, so the frozen allowances stay
         hashable and a memoised verdict reports its entries as well as a fresh one.
+        ``input_path`` is the audited input's, whose name the checks of
+        :data:`BY_INPUT_NAME` were matched against instead of ``file``.
         """
         if violation.allowed_by is None:
             return set()
         check, subject = violation.check, violation.subject
+        if check in BY_INPUT_NAME and input_path is not None:
+            file = input_name(input_path)
         if check in (Check.LIBRARIES, Check.LIBPYTHON):
             return {f"libraries:{k}" for k in self.libraries if k == subject or fnmatchcase(subject, k)}
         if check is Check.SYMBOL_VERSIONS:
@@ -154,14 +162,15 @@ class Allowances:
         """The entries that accepted nothing in these audits (like mypy's ``warn_unused_ignores``)."""
         used: set[str] = set()
         for result in audits:
+            path = result.facts.path
             for verdict in (*result.verdicts, *result.declared):
                 for v in verdict.violations:
-                    used |= self.used(None, v)
+                    used |= self.used(None, v, input_path=path)
                 for f in verdict.files:
                     for v in f.violations:
-                        used |= self.used(f.path, v)
+                        used |= self.used(f.path, v, input_path=path)
             for v in result.tags:
-                used |= self.used(None, v)
+                used |= self.used(None, v, input_path=path)
         return {k: r for k, r in self.entries().items() if k not in used}
 
     @staticmethod
@@ -174,6 +183,15 @@ class Allowances:
 
 
 NO_ALLOWANCES = Allowances()
+
+#: Checks whose ``CHECK:GLOB`` entries match the input's file name rather than
+#: an ELF file: what they judge is the wheel itself (its tags, its size).
+BY_INPUT_NAME = frozenset({Check.TAGS, Check.SIZE})
+
+
+def input_name(path: str) -> str:
+    """The file name of an input (``pkg-1.0-cp311-cp311-linux_x86_64.whl``), what a ``tags:GLOB`` entry matches."""
+    return posixpath.basename(path.rstrip("/")) or path
 
 
 @dataclass(frozen=True, slots=True)

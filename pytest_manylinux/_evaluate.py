@@ -8,6 +8,7 @@ the loader would find it inside the wheel, never on the host.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import posixpath
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from ._checks import (
     Allowances,
     CheckDef,
     Context,
+    input_name,
     inside,
     is_loader,
 )
@@ -179,12 +181,35 @@ def tag_violations(
     best: Policy,
     unknown: Sequence[str],
     declared_as: Mapping[str, str] | None = None,
+    *,
+    allow: Allowances = NO_ALLOWANCES,
 ) -> tuple[Violation, ...]:
     """What is wrong with the tags a wheel declares, given its content.
 
     ``declared_as`` maps a policy's tag to the tag the wheel wrote for it, so a
     report names the alias the file uses: ``manylinux1_x86_64 (= manylinux_2_5_x86_64)``.
+    A ``tags`` entry of ``allow`` accepts them as for any check: ``tags``,
+    ``tags:linux_*`` (the subject) or ``tags:*.whl`` (the input's file name).
     """
+    return _allowed(tuple(_tag_problems(facts, verdicts, best, unknown, declared_as)), allow, facts)
+
+
+def _allowed(found: tuple[Violation, ...], allow: Allowances, facts: WheelFacts) -> tuple[Violation, ...]:
+    """``found`` with each ``tags`` violation an entry of ``allow`` accepts marked with its reason."""
+    name = input_name(facts.path)
+    return tuple(
+        dataclasses.replace(v, allowed_by=reason) if (reason := allow.check(Check.TAGS, v.subject, name)) else v
+        for v in found
+    )
+
+
+def _tag_problems(
+    facts: WheelFacts,
+    verdicts: Sequence[WheelVerdict],
+    best: Policy,
+    unknown: Sequence[str],
+    declared_as: Mapping[str, str] | None,
+) -> list[Violation]:
     out: list[Violation] = []
     if facts.wheel_platforms is not None and facts.filename_platforms:
         if set(facts.wheel_platforms) != set(facts.filename_platforms):
@@ -253,7 +278,7 @@ def tag_violations(
                     else f"rebuild to meet {written}: no manylinux/musllinux tag fits the content as built",
                 )
             )
-    return tuple(out)
+    return out
 
 
 def auditwheel_flags(facts: WheelFacts, strictest: WheelVerdict | None) -> AuditwheelFlags:

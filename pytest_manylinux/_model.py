@@ -345,7 +345,9 @@ class Audit:
     """The result of auditing one input: its facts, its best tag and its verdicts.
 
     ``verdicts`` holds one verdict per target policy: the explicit policy when
-    one was asked for, otherwise every platform tag the wheel declares.
+    one was asked for, otherwise every platform tag the wheel declares; ELF
+    files that declare none (a tree, a bare ELF file) are held to their most
+    compatible tag, so an input with ELF files is never judged against nothing.
     ``declared`` always holds the verdicts for the declared tags, and ``tags``
     what is wrong with those tags; the latter fail the audit only when no
     explicit policy was asked for.

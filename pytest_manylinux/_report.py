@@ -248,7 +248,7 @@ class Reporter:
                     found = Violation(
                         Check(v["check"]), v["subject"], symbols=tuple(v["symbols"]), allowed_by=v["allowed_by"]
                     )
-                    used |= allow.used(result["file"], found)
+                    used |= allow.used(result["file"], found, input_path=result["wheel"])
         unused = {k: r for k, r in allow.entries().items() if k not in used}
         self.unused_lines = render_unused(unused, strict=settings.strict_allowlist)
         if unused and settings.strict_allowlist and session.exitstatus == pytest.ExitCode.OK:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from builders import ABS_RUNPATH
 
 from pytest_manylinux.__main__ import main
 
@@ -159,3 +161,62 @@ def test_list_policies_and_show(fx: Fixtures, wheel: Callable[..., Path], capsys
         main([])
     assert info.value.code == 2
     assert "give at least one wheel" in capsys.readouterr().err
+
+
+def _tree(root: Path, fixture: Path) -> Path:
+    """An unpacked tree (``src/pkg/NAME.so``): no file name or WHEEL declares a tag."""
+    pkg = root / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    shutil.copy(fixture, pkg / fixture.name)
+    return root / "src"
+
+
+def _json_run(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    code = main([str(path), "--no-cache", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_an_untagged_tree_is_held_to_its_most_compatible_tag(
+    fx: Fixtures, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No tags and no --policy judged nothing and said PASS over a leaked RUNPATH (issue 15)."""
+    leaky = _tree(tmp_path / "leaky", fx.ext_abs_rpath)
+    assert main([str(leaky), "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"FAIL  {leaky}  (1 ELF file; target: manylinux_2_5_x86_64)\n")
+    assert f"  + {ABS_RUNPATH}" in out
+    assert "PASS" not in out
+    code, doc = _json_run(leaky, capsys)
+    assert (code, doc["passed"], doc["exit_status"]) == (1, False, 1)
+    [target] = [t for t in doc["wheels"][0]["targets"] if t["policy"] == "manylinux_2_5_x86_64"]
+    assert {(r["check"], r["outcome"]) for r in target["results"] if r["outcome"] != "passed"} == {("rpath", "failed")}
+
+    clean = _tree(tmp_path / "clean", fx.ext_2_5)
+    assert main([str(clean), "--no-cache"]) == 0
+    assert capsys.readouterr().out.startswith(f"PASS  {clean}  (1 ELF file; target: manylinux_2_5_x86_64)\n")
+    code, doc = _json_run(clean, capsys)
+    assert (code, doc["passed"], doc["exit_status"]) == (0, True, 0)
+    assert [t["policy"] for t in doc["wheels"][0]["targets"]] == ["declared tags", "manylinux_2_5_x86_64"]
+
+
+def test_a_bare_elf_file_without_a_policy_fails_its_hygiene(fx: Fixtures, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(fx.ext_abs_rpath), "--no-cache"]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"FAIL  {fx.ext_abs_rpath}  (1 ELF file; target: manylinux_2_5_x86_64)"
+    assert main([str(fx.ext_2_5), "--no-cache"]) == 0
+
+
+def test_content_no_policy_fits_is_held_to_the_newest_and_fails(
+    fx: Fixtures, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = _tree(tmp_path, fx.ext_2_99)
+    code, doc = _json_run(tree, capsys)
+    assert (code, doc["passed"], doc["wheels"][0]["overall_tag"]) == (1, False, "linux_x86_64")
+    [target] = [t for t in doc["wheels"][0]["targets"] if t["policy"] != "declared tags"]
+    assert target["policy"].startswith("manylinux_2_")  # the newest policy, whatever the data's newest is
+    failed = [v["subject"] for r in target["results"] if r["outcome"] == "failed" for v in r["violations"]]
+    assert failed == ["GLIBC_2.99"]
+    assert main([str(tree), "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"FAIL  {tree}  (1 ELF file; target: {target['policy']})\n")
+    assert "the content qualifies for no manylinux/musllinux policy" in out

@@ -261,3 +261,94 @@ def test_both_toml_readers_give_the_same_config_and_the_same_errors(
     assert config.lines("manylinux_allow_checks") == ["rpath:pkg/*.so: beside it"]
     assert str(error.value).startswith(f"{bad}: not valid TOML: ")
     assert "\n" not in str(error.value)
+
+
+LOCAL_TAGS = "cp311-cp311-linux_x86_64"  # what `pip wheel .` writes on a developer's machine
+
+
+@pytest.mark.parametrize("entry", ["tags: local build", "tags:*.whl: local build", "tags:linux_*: local build"])
+def test_the_tags_check_takes_an_allowlist_entry(
+    entry: str,
+    fx: Fixtures,
+    wheel: Callable[..., Path],
+    pytester: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``tags`` entries were ignored, then reported unused though tags failed (issue 15)."""
+    path = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, tags=LOCAL_TAGS))
+    cli = [path, "--no-cache", "--no-config"]
+    assert main(cli) == 1
+    assert "  + linux_x86_64 " in capsys.readouterr().out
+    assert main([*cli, f"--allow-check={entry}", "--strict-allowlist"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("PASS  ")
+    assert "[allowed: local build]" in out
+    assert "unused" not in err
+    gate = [f"--manylinux-wheel={path}", "--manylinux-policy=auto", "-rfx", "-p", "no:cacheprovider"]
+    failed = pytester.runpytest(*gate)
+    assert failed.ret == pytest.ExitCode.TESTS_FAILED
+    failed.stdout.fnmatch_lines(["FAILED *::tags*"])
+    allowed = pytester.runpytest(*gate, f"--manylinux-allow-check={entry}", "--manylinux-strict-allowlist")
+    assert allowed.ret == pytest.ExitCode.OK
+    allowed.stdout.fnmatch_lines(["XFAIL *::tags - allowed: local build"])
+    allowed.stdout.no_fnmatch_line("*unused allowlist entry*")
+
+
+def test_a_tags_entry_that_matches_nothing_is_still_reported_unused(
+    fx: Fixtures, wheel: Callable[..., Path], pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, tags=LOCAL_TAGS))
+    assert main([local, "--no-cache", "--no-config", "--allow-check=tags:*.tar.gz: sdists only"]) == 1
+    unused = "unused allowlist entry manylinux_allow_checks 'tags:*.tar.gz' (sdists only): it matched nothing"
+    assert unused in capsys.readouterr().err
+    gate = [f"--manylinux-wheel={local}", "--manylinux-policy=auto", "-p", "no:cacheprovider"]
+    run = pytester.runpytest(*gate, "--manylinux-allow-check=tags:*.tar.gz: sdists only")
+    assert run.ret == pytest.ExitCode.TESTS_FAILED
+    run.stdout.fnmatch_lines([f"*{unused}*"])
+    honest = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, name="honest"))  # true manylinux tags: nothing to accept
+    assert main([honest, "--no-cache", "--no-config", "--allow-check=tags: local build"]) == 0
+    assert "unused allowlist entry manylinux_allow_checks 'tags' (local build)" in capsys.readouterr().err
+
+
+def test_an_ini_tags_entry_holds_for_the_cli_the_gate_and_a_marker(
+    fx: Fixtures, wheel: Callable[..., Path], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, tags=LOCAL_TAGS)
+    (pytester.path / "dist").mkdir()
+    shutil.copy(made, pytester.path / "dist")
+    local = pytester.path / "dist" / made.name
+    marked = f'import pytest\n\n@pytest.mark.manylinux("auto", wheel={str(local)!r})\ndef test_local():\n    pass\n'
+    pytester.makepyfile(test_marked=marked)
+    monkeypatch.chdir(pytester.path)
+    args = ["-p", "no:cacheprovider", "--manylinux-strict-allowlist"]
+    assert main(["dist", "--no-cache"]) == 1
+    assert (
+        pytester.runpytest("--manylinux-wheel=dist", "--manylinux-policy=auto", *args).ret
+        == pytest.ExitCode.TESTS_FAILED
+    )
+    pytester.runpytest("test_marked.py", *args).assert_outcomes(failed=1)
+    (pytester.path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nmanylinux_allow_checks = ["tags: built on a laptop, never uploaded"]\n'
+    )
+    assert main(["dist", "--no-cache", "--strict-allowlist"]) == 0
+    gate = pytester.runpytest("--manylinux-wheel=dist", "--manylinux-policy=auto", "-rx", *args)
+    assert gate.ret == pytest.ExitCode.OK
+    gate.stdout.fnmatch_lines(["XFAIL *::tags - allowed: built on a laptop, never uploaded"])
+    pytester.runpytest("test_marked.py", *args).assert_outcomes(passed=1)
+
+
+def test_a_size_entry_naming_the_wheel_counts_as_used(
+    fx: Fixtures, wheel: Callable[..., Path], pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``size:GLOB`` matches the wheel's name; the unused-entry report matched it against "(wheel file)"."""
+    path = str(wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}))
+    entry = "size:pkg-1.0-*.whl: debug build, never uploaded"
+    cli = [path, "--no-cache", "--no-config", "--max-wheel-size=1K", "--strict-allowlist"]
+    assert main(cli) == 1
+    assert main([*cli, f"--allow-check={entry}"]) == 0
+    assert "unused" not in capsys.readouterr().err
+    gate = [f"--manylinux-wheel={path}", "--manylinux-policy=auto", "--manylinux-max-wheel-size=1K", "-rx"]
+    run = pytester.runpytest(*gate, "-p", "no:cacheprovider", f"--manylinux-allow-check={entry}")
+    assert run.ret == pytest.ExitCode.OK
+    run.stdout.fnmatch_lines(["XFAIL *::size - allowed: debug build, never uploaded"])
+    run.stdout.no_fnmatch_line("*unused allowlist entry*")
