@@ -60,10 +60,18 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 #: Declared bytes of members read at once: parsing keeps a member's symbol
 #: tables in memory, so two huge libraries are not read side by side. One
-#: budget for the whole process: the CLI's ``--jobs`` threads, each reading
-#: a wheel, share it, so N jobs do not multiply it by N (issue 14).
+#: budget for the whole run: the CLI's ``--jobs`` processes each take 1/N
+#: of it (:func:`share_in_flight`), so N jobs do not multiply it by N (issue 14).
 IN_FLIGHT_BYTES = 256 << 20
 _ROOM = threading.Condition()
+_SHARE = [IN_FLIGHT_BYTES]  # this process's part of it: the whole, or 1/N in each of N --jobs processes
+
+
+def share_in_flight(processes: int) -> None:
+    """Give this process 1/``processes`` of the in-flight budget: N jobs never hold N times it."""
+    _SHARE[0] = max(1, IN_FLIGHT_BYTES // max(1, processes))
+
+
 _IN_FLIGHT = [0]  # declared bytes of the members being read now, under _ROOM
 
 
@@ -100,9 +108,10 @@ def _read_members(reader: InputReader, members: list[Member]) -> list[ElfFacts |
                 index, member = next(todo, (-1, None))
             if member is None:
                 return
-            size = min(member.size, IN_FLIGHT_BYTES)
+            cap = _SHARE[0]
+            size = min(member.size, cap)
             with _ROOM:  # a huge member waits to run alone: memory follows member size
-                _ROOM.wait_for(lambda: _IN_FLIGHT[0] == 0 or _IN_FLIGHT[0] + size <= IN_FLIGHT_BYTES)  # noqa: B023
+                _ROOM.wait_for(lambda: _IN_FLIGHT[0] == 0 or _IN_FLIGHT[0] + size <= cap)  # noqa: B023
                 _IN_FLIGHT[0] += size
             try:
                 results[index] = one(member)

@@ -260,3 +260,36 @@ def test_ctrl_c_ends_a_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tm
     assert process.returncode == 130
     assert stderr.endswith(b"pytest-manylinux: interrupted\n")
     assert b"Traceback" not in stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers through /proc")
+def test_a_worker_that_dies_is_one_error_line(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    """A --jobs worker killed mid-run (the OOM killer, say) ends the run in one line, exit 2, not a hang."""
+    big = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(24 << 20)})
+    inputs = []
+    for i in range(300):
+        copy = tmp_path / big.name.replace("pkg-1.0", f"pkg{i}-1.0")
+        copy.hardlink_to(big)
+        inputs.append(str(copy))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_manylinux", "--no-cache", "-j", "2", *inputs],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=_env(None, tmp_path),
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 30
+    workers: list[str] = []
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = children.read_text().split() if children.exists() else []
+    assert workers, "no worker process started"
+    time.sleep(1.0)  # into the audits
+    os.kill(int(workers[0]), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)  # a hang fails here
+    assert process.returncode == 2
+    assert stderr.splitlines()[-1] == (
+        b"pytest-manylinux: error: a --jobs worker process died (out of memory, or killed): "
+        b"rerun with -j 1 to see which input"
+    )
+    assert b"Traceback" not in stderr
