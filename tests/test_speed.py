@@ -241,19 +241,24 @@ def test_bad_job_counts_are_usage_errors(bad: str, tmp_path: Path) -> None:
     assert b"Traceback" not in done.stderr
 
 
-def test_ctrl_c_ends_a_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+def _long_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """The CLI started with -j 2 on 300 wheels of 24 MiB: links, the disk space of one."""
     big = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(24 << 20)})
     inputs = []
-    for i in range(300):  # links: the work of 300 wheels, the disk space of one
+    for i in range(300):
         copy = tmp_path / big.name.replace("pkg-1.0", f"pkg{i}-1.0")
         copy.hardlink_to(big)
         inputs.append(str(copy))
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "pytest_manylinux", "--no-cache", "-j", "2", *inputs],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=_env(None, tmp_path),
     )
+
+
+def test_ctrl_c_ends_a_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
+    process = _long_parallel_run(fx, wheel, tmp_path)
     time.sleep(3.0)  # past the imports, into the audits
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)  # a hang fails here
@@ -265,18 +270,7 @@ def test_ctrl_c_ends_a_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tm
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers through /proc")
 def test_a_worker_that_dies_is_one_error_line(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
     """A --jobs worker killed mid-run (the OOM killer, say) ends the run in one line, exit 2, not a hang."""
-    big = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg/data.bin": os.urandom(24 << 20)})
-    inputs = []
-    for i in range(300):
-        copy = tmp_path / big.name.replace("pkg-1.0", f"pkg{i}-1.0")
-        copy.hardlink_to(big)
-        inputs.append(str(copy))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_manylinux", "--no-cache", "-j", "2", *inputs],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=_env(None, tmp_path),
-    )
+    process = _long_parallel_run(fx, wheel, tmp_path)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
     deadline = time.monotonic() + 30
     workers: list[str] = []
