@@ -406,10 +406,16 @@ def _in_order(job: _Job, inputs: Sequence[Path], jobs: int) -> Iterator[Audit | 
         yield from map(job, inputs)
         return
     import multiprocessing  # noqa: PLC0415 - only for several inputs
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+    import threading  # noqa: PLC0415
 
-    fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    # From the module itself, not the package's lazy attribute: the executor's classes and the
+    # ones its pickler looks up must come from the same module object, even after a host (pytester)
+    # has dropped and re-imported it.
+    from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor  # noqa: PLC0415
+
+    # Fork only a single-threaded process (the CLI): forking a host that runs threads (main()
+    # called inside pytest-xdist's worker) can copy a held lock into the child.
+    fork = sys.platform.startswith("linux") and threading.active_count() == 1
     processes = min(jobs, len(inputs))
     pool = ProcessPoolExecutor(
         max_workers=processes,
