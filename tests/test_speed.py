@@ -254,7 +254,14 @@ def _long_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path)
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=_env(None, tmp_path),
+        # As in a terminal: a test run started in the background (`cmd &`, nohup, some CI runners)
+        # passes SIGINT on ignored, and Python then never turns it into KeyboardInterrupt.
+        preexec_fn=_interruptible,  # noqa: PLW1509 - a signal reset, before exec, in a child of a test
     )
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_ends_a_parallel_run(fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path) -> None:
