@@ -174,6 +174,7 @@ class Settings:
         ini_wheels = [WheelSpec(str(s), ini_dir, f"manylinux_wheel {ini}") for s in config.getini("manylinux_wheel")]
 
         _refuse_sdists(cli_wheels or ini_wheels)
+        _check_inflater()
 
         build_cli = config.getoption("manylinux_build")
         build = build_cli or str(config.getini("manylinux_build") or "auto")
@@ -290,6 +291,17 @@ def _refuse_sdists(specs: list[WheelSpec]) -> None:
         path = spec.base / Path(spec.text).expanduser()
         if not spec.text.startswith("installed:") and is_sdist(path):
             raise pytest.UsageError(f"{spec}: {sdist_message(path)}")
+
+
+def _check_inflater() -> None:
+    """A typo in PYTEST_MANYLINUX_INFLATER is a usage error at start-up; unset costs nothing (no isal import)."""
+    from ._wheel import INFLATER_ENV, InflaterError, inflater  # noqa: PLC0415
+
+    if os.environ.get(INFLATER_ENV, "").strip():
+        try:
+            inflater()
+        except InflaterError as e:
+            raise pytest.UsageError(str(e)) from None
 
 
 def split_policies(values: Iterable[str]) -> tuple[str, ...]:

@@ -43,18 +43,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(Reporter(config), "manylinux-reporter")
     policy = session.settings.policy
-    with _usage_errors():
-        from ._audit import check_policies, inflater  # noqa: PLC0415
-
-        inflater()  # a typo in PYTEST_MANYLINUX_INFLATER is a usage error, before any wheel is read
-        for name in policy:
-            if name != "auto":
-                session.policies.validate(name)
-        check_policies(policy)
-    if policy:
+    if policy:  # a run that gates nothing imports none of the audit machinery
+        from ._audit import check_policies  # noqa: PLC0415
         from ._gate import enable  # noqa: PLC0415
 
         with _usage_errors():
+            for name in policy:
+                if name != "auto":
+                    session.policies.validate(name)
+            check_policies(policy)
             enable(config, session)
 
 
@@ -152,8 +149,11 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     del call
     report = yield
-    from ._gate import gate_result  # noqa: PLC0415
     from ._markers import INFOS, RESULTS  # noqa: PLC0415
+
+    if not session_of(item.config).gated and RESULTS not in item.stash:
+        return report  # a test that neither gates a wheel nor carries a policy marker: nothing to attach
+    from ._gate import gate_result  # noqa: PLC0415
     from ._report import attach  # noqa: PLC0415
 
     data = gate_result(item)

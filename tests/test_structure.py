@@ -89,3 +89,20 @@ def test_a_users_strict_mypy_accepts_the_public_api(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, cwd=tmp_path, env={**os.environ, "MYPYPATH": str(PACKAGE.parent)},
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_run_that_audits_nothing_imports_none_of_the_audit(pytester: pytest.Pytester) -> None:
+    """The plugin loads in every pytest run of a project: one that gates nothing must not pay for it."""
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_sessionfinish(session):
+            heavy = ("pytest_manylinux._audit", "pytest_manylinux._gate", "pytest_manylinux._elf", "isal")
+            print("LOADED:", sorted(m for m in heavy if m in sys.modules))
+        """
+    )
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = pytester.runpytest_subprocess("-s", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*LOADED: []"])
