@@ -1,7 +1,7 @@
 """The ``manylinux_*`` settings: one table for both entry points, and the config file pytest would read.
 
 One implementation (issues 15, 19, 22): the plugin registers its ini keys from
-:data:`SETTINGS`, and the CLI reads the same keys from the file pytest would
+:func:`settings`, and the CLI reads the same keys from the file pytest would
 choose for the same directory and arguments, typed as ``config.getini``
 types them, so ``pytest-manylinux`` and the gate cannot judge one project
 differently. The search and the loaders follow pytest 9's
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -23,14 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ._errors import ManylinuxError, one_line
-from ._wheel import LIMIT_OPTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "ALLOWLISTS",
-    "SETTINGS",
     "ConfigError",
     "ProjectConfig",
     "Setting",
@@ -41,6 +40,7 @@ __all__ = [
     "read_config",
     "refuse_unknown",
     "render_unused",
+    "settings",
 ]
 
 PREFIX = "manylinux_"
@@ -127,28 +127,36 @@ class Setting:
         raise ConfigError(one_line(f"{source} must be {want}, not {value!r}"))
 
 
-#: Every ``manylinux_*`` key, in ``pytest --help`` order.
-SETTINGS: tuple[Setting, ...] = (
-    Setting("manylinux_policy", POLICY_HELP, cli=True),
-    Setting("manylinux_wheel", WHEEL_HELP, "linelist"),
-    Setting("manylinux_build", BUILD_HELP, default="auto"),
-    Setting("manylinux_project", PROJECT_HELP),
-    Setting("manylinux_no_isolation", NO_ISOLATION_HELP, "bool", default=False),
-    Setting("manylinux_config_settings", CONFIG_SETTING_HELP, "linelist"),
-    Setting("manylinux_build_timeout", BUILD_TIMEOUT_HELP),
-    Setting("manylinux_build_installer", INSTALLER_HELP, default="auto"),
-    Setting("manylinux_policy_file", POLICY_FILE_HELP, "linelist", cli=True),
-    Setting("manylinux_json", JSON_HELP),
-    Setting("manylinux_markdown", MARKDOWN_HELP),
-    Setting("manylinux_baseline", BASELINE_HELP, cli=True),
-    Setting("manylinux_baseline_size_ratio", SIZE_RATIO_HELP, cli=True),
-    *(Setting(option.ini, option.help, cli=True) for option in LIMIT_OPTIONS),
-    Setting("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, "linelist", cli=True),
-    Setting("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, "linelist", cli=True),
-    Setting("manylinux_allow_checks", ALLOW_CHECKS_HELP, "linelist", cli=True),
-    Setting("manylinux_strict_allowlist", STRICT_ALLOWLIST_HELP, "bool", default=False, cli=True),
-)
-SETTING: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+@functools.cache
+def settings() -> dict[str, Setting]:
+    """Every ``manylinux_*`` key and its setting, in ``pytest --help`` order.
+
+    Built on first use: the limits come from ``_wheel``, which the plugin
+    must not import at start-up.
+    """
+    from ._wheel import LIMIT_OPTIONS  # noqa: PLC0415 - one table for the limits' flags and keys
+
+    table = (
+        Setting("manylinux_policy", POLICY_HELP, cli=True),
+        Setting("manylinux_wheel", WHEEL_HELP, "linelist"),
+        Setting("manylinux_build", BUILD_HELP, default="auto"),
+        Setting("manylinux_project", PROJECT_HELP),
+        Setting("manylinux_no_isolation", NO_ISOLATION_HELP, "bool", default=False),
+        Setting("manylinux_config_settings", CONFIG_SETTING_HELP, "linelist"),
+        Setting("manylinux_build_timeout", BUILD_TIMEOUT_HELP),
+        Setting("manylinux_build_installer", INSTALLER_HELP, default="auto"),
+        Setting("manylinux_policy_file", POLICY_FILE_HELP, "linelist", cli=True),
+        Setting("manylinux_json", JSON_HELP),
+        Setting("manylinux_markdown", MARKDOWN_HELP),
+        Setting("manylinux_baseline", BASELINE_HELP, cli=True),
+        Setting("manylinux_baseline_size_ratio", SIZE_RATIO_HELP, cli=True),
+        *(Setting(option.ini, option.help, cli=True) for option in LIMIT_OPTIONS),
+        Setting("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, "linelist", cli=True),
+        Setting("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, "linelist", cli=True),
+        Setting("manylinux_allow_checks", ALLOW_CHECKS_HELP, "linelist", cli=True),
+        Setting("manylinux_strict_allowlist", STRICT_ALLOWLIST_HELP, "bool", default=False, cli=True),
+    )
+    return {setting.key: setting for setting in table}
 
 
 class ConfigError(ManylinuxError):
@@ -180,7 +188,7 @@ class ProjectConfig:
 
     def get(self, key: str) -> Value:
         """The value ``config.getini(key)`` gives in pytest, checked as the plugin checks it."""
-        setting = SETTING[key]
+        setting = settings()[key]
         raw = self.values.get(key)
         if raw is None:
             return setting.empty
@@ -430,13 +438,14 @@ def _locate(starts: Iterable[Path]) -> tuple[Path, dict[str, Raw]] | None:
 def _project(path: Path, values: Mapping[str, Raw]) -> ProjectConfig:
     """The file's ``manylinux_*`` keys; one that no setting has is an error."""
     refuse_unknown(values, str(path))
-    return ProjectConfig(path, {key: raw for key, raw in values.items() if key in SETTING})
+    return ProjectConfig(path, {key: raw for key, raw in values.items() if key in settings()})
 
 
-def refuse_unknown(keys: Iterable[str], where: str, *, known: Callable[[str], bool] = SETTING.__contains__) -> None:
+def refuse_unknown(keys: Iterable[str], where: str, *, known: Callable[[str], bool] | None = None) -> None:
     """A ``manylinux_*`` key that no setting has: one line with the nearest key (fail closed on a typo)."""
-    for key in sorted(k for k in keys if k.startswith(PREFIX) and not known(k)):
-        close = difflib.get_close_matches(key, SETTING, n=1)
+    table = settings()
+    for key in sorted(k for k in keys if k.startswith(PREFIX) and not (known or table.__contains__)(k)):
+        close = difflib.get_close_matches(key, table, n=1)
         hint = f"did you mean {close[0]}?" if close else "the keys are listed by pytest --help"
         raise ConfigError(one_line(f"{where}: unknown key {key!r} ({hint}); pytest-manylinux takes no such setting"))
 

@@ -34,10 +34,10 @@ from ._config import (
     POLICY_FILE_HELP,
     POLICY_HELP,
     PROJECT_HELP,
-    SETTINGS,
     SIZE_RATIO_HELP,
     STRICT_ALLOWLIST_HELP,
     WHEEL_HELP,
+    settings,
 )
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def add_options(parser: pytest.Parser) -> None:
     for (_, _, flag, _), text in zip(ALLOWLISTS.values(), allow_help, strict=True):
         group.addoption(flag, action="append", default=[], metavar="'NAME: REASON'", help=f"{text} (repeatable)")
     group.addoption("--manylinux-strict-allowlist", action="store_true", default=False, help=STRICT_ALLOWLIST_HELP)
-    for setting in SETTINGS:  # the table the CLI reads its config file with (_config)
+    for setting in settings().values():  # the table the CLI reads its config file with (_config)
         parser.addini(setting.key, setting.help, type=setting.kind, default=setting.empty)
 
 
@@ -187,7 +187,7 @@ def _check_config(config: pytest.Config, ini: str) -> None:
     misspelt ``manylinux_allow_librarys`` would otherwise allow nothing, and a
     misspelt limit or ``manylinux_strict_allowlist`` would loosen the gate.
     """
-    from ._config import SETTINGS, ConfigError, load_config, refuse_unknown  # noqa: PLC0415
+    from ._config import ConfigError, load_config, refuse_unknown  # noqa: PLC0415
 
     def known(key: str) -> bool:  # another plugin's key is pytest's to judge
         try:
@@ -202,7 +202,7 @@ def _check_config(config: pytest.Config, ini: str) -> None:
         refuse_unknown(in_file, str(path), known=known)
         overrides = (str(o).partition("=")[0].strip() for o in config.getoption("override_ini") or ())
         refuse_unknown(overrides, "-o/--override-ini", known=known)
-        for setting in SETTINGS:
+        for setting in settings().values():
             setting.check(config.getini(setting.key), f"{setting.key} {ini}")
     except ConfigError as e:
         raise pytest.UsageError(str(e)) from None

@@ -12,7 +12,7 @@ import pytest
 
 from pytest_manylinux import Allowances
 from pytest_manylinux.__main__ import _Args, _project_config, main, main_parser
-from pytest_manylinux._config import SETTING, SETTINGS, ConfigError, find_config, read_config
+from pytest_manylinux._config import ConfigError, find_config, read_config, settings
 from pytest_manylinux._model import Check, Violation
 
 if TYPE_CHECKING:
@@ -512,10 +512,10 @@ def test_the_cli_reads_the_config_file_and_values_pytest_reads(
     _write(pytester.path, files)
     monkeypatch.chdir(pytester.path / where)
     oracle = pytester.parseconfig(*(["-c", config_file] if config_file else []), *args)
-    expected = (oracle.inipath, {s.key: oracle.getini(s.key) for s in SETTINGS})
+    expected = (oracle.inipath, {s.key: oracle.getini(s.key) for s in settings().values()})
     cli_args = [*args, *(["--config", config_file] if config_file else [])]
     project = _project_config(main_parser().parse_args(cli_args, namespace=_Args()))
-    assert (project.path, {s.key: project.get(s.key) for s in SETTINGS}) == expected
+    assert (project.path, {s.key: project.get(s.key) for s in settings().values()}) == expected
 
 
 @pytest.mark.parametrize(
@@ -581,11 +581,11 @@ def test_an_unknown_key_given_with_o_is_a_usage_error(pytester: pytest.Pytester)
 
 
 def test_the_keys_pytest_registers_are_the_keys_the_cli_takes(pytester: pytest.Pytester) -> None:
-    """addini's keys come from SETTINGS; the CLI accepts each of them, and no other manylinux_* key."""
+    """addini's keys come from settings(); the CLI accepts each of them, and no other manylinux_* key."""
     helped = pytester.runpytest("--help")
     registered = {m.group(1) for line in helped.stdout.lines if (m := re.match(r"  (manylinux_\w+) \(", line))}
-    assert registered == {s.key for s in SETTINGS}
-    body = "".join(f"{key} = {'false' if SETTING[key].kind == 'bool' else ''}\n" for key in sorted(registered))
+    assert registered == {s.key for s in settings().values()}
+    body = "".join(f"{key} = {'false' if settings()[key].kind == 'bool' else ''}\n" for key in sorted(registered))
     (pytester.path / "pytest.ini").write_text("[pytest]\n" + body)
     assert set(find_config(pytester.path, []).values) == registered
     (pytester.path / "pytest.ini").write_text("[pytest]\n" + body + "manylinux_nothing = x\n")
