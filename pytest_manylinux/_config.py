@@ -446,7 +446,7 @@ def refuse_unknown(keys: Iterable[str], where: str, *, known: Callable[[str], bo
     table = settings()
     for key in sorted(k for k in keys if k.startswith(PREFIX) and not (known or table.__contains__)(k)):
         close = difflib.get_close_matches(key, table, n=1)
-        hint = f"did you mean {close[0]}?" if close else "the keys are listed by pytest --help"
+        hint = f"did you mean {close[0]}?" if close else "the README's Reference lists the keys"
         raise ConfigError(one_line(f"{where}: unknown key {key!r} ({hint}); pytest-manylinux takes no such setting"))
 
 

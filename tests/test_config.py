@@ -88,6 +88,34 @@ def test_the_cli_and_the_gate_judge_alike_from_one_pyproject(  # noqa: PLR0917 -
         )
 
 
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [("pytest.ini", "[pytest]"), ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"), ("pytest.toml", "")],
+)
+def test_the_cli_and_the_gate_judge_alike_from_any_config_file(  # noqa: PLR0917 - fixtures
+    name: str,
+    section: str,
+    fx: Fixtures,
+    wheel: Callable[..., Path],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file pytest prefers over pyproject.toml (or the only one) holds the allowlists: both entry points use it."""
+    _project(pytester.path, fx, wheel)
+    (pytester.path / "pyproject.toml").write_text('[project]\nname = "pkg"\n')
+    if name == "pytest.toml":
+        text = f"[pytest]\nmanylinux_policy = 'manylinux2014'\n{ALLOWLISTS}"
+    else:
+        lines = ["libssl.so.*: the system's OpenSSL", "rpath:pkg/ext_abs_*.so: the library is beside it"]
+        text = (
+            f"{section}\nmanylinux_policy = manylinux2014\nmanylinux_allow_libraries = {lines[0]}\n"
+            f"manylinux_allow_checks =\n    {lines[1]}\nmanylinux_strict_allowlist = on\n"
+        )
+    (pytester.path / name).write_text(text)
+    cli, gate, _ = _verdicts(pytester, monkeypatch)
+    assert (cli, gate) == (True, True)  # before issue 19 the CLI read no config here, and failed the wheel
+
+
 def test_no_config_and_config_file(
     fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -585,9 +613,12 @@ def test_the_keys_pytest_registers_are_the_keys_the_cli_takes(pytester: pytest.P
     helped = pytester.runpytest("--help")
     registered = {m.group(1) for line in helped.stdout.lines if (m := re.match(r"  (manylinux_\w+) \(", line))}
     assert registered == {s.key for s in settings().values()}
-    body = "".join(f"{key} = {'false' if settings()[key].kind == 'bool' else ''}\n" for key in sorted(registered))
+    values = {key: str(settings()[key].empty).lower() if settings()[key].kind == "bool" else "" for key in registered}
+    values |= {"manylinux_build": "auto", "manylinux_build_installer": "auto"}
+    body = "".join(f"{key} = {value}\n" for key, value in sorted(values.items()))
     (pytester.path / "pytest.ini").write_text("[pytest]\n" + body)
     assert set(find_config(pytester.path, []).values) == registered
+    assert pytester.runpytest("-p", "no:cacheprovider").ret == pytest.ExitCode.NO_TESTS_COLLECTED  # the plugin too
     (pytester.path / "pytest.ini").write_text("[pytest]\n" + body + "manylinux_nothing = x\n")
     with pytest.raises(ConfigError, match="unknown key 'manylinux_nothing'"):
         find_config(pytester.path, [])
