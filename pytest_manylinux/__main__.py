@@ -215,17 +215,18 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     config = parser.add_argument_group(
         "configuration",
-        "the manylinux_* keys of [tool.pytest.ini_options] in pyproject.toml, as the pytest plugin reads them; "
-        "command-line options override them (README: Reference)",
+        "the manylinux_* keys of the config file pytest would read here (pytest.toml, pytest.ini, pyproject.toml, "
+        "tox.ini, setup.cfg), as the pytest plugin reads them; command-line options override them (README: Reference)",
     )
     config.add_argument(
+        "-c",
         "--config",
         type=Path,
         metavar="FILE",
-        help="read this pyproject.toml (default: the first one from the working directory upward "
-        "with [tool.pytest.ini_options])",
+        help="read this config file, of any kind pytest reads, as pytest -c FILE does (default: the file pytest "
+        "would find from the common directory of the PATHs upward)",
     )
-    config.add_argument("--no-config", action="store_true", help="read no pyproject.toml")
+    config.add_argument("--no-config", action="store_true", help="read no config file")
     config.add_argument(
         "--allow-library",
         action="append",
@@ -488,17 +489,16 @@ def _configure(args: _Args) -> tuple[Allowances, bool]:
 
 
 def _project_config(args: _Args) -> ProjectConfig:
-    """The pyproject.toml the plugin would read (or --config FILE), unless --no-config."""
+    """The config file pytest would read for these paths (or --config FILE), unless --no-config."""
     if args.no_config:
         if args.config is not None:
             _error("--config and --no-config contradict each other: give one")
         return ProjectConfig()
     if args.config is not None:
-        if not args.config.is_file():
+        if not args.config.exists():
             _error(f"--config {args.config}: no such file")
         return read_config(args.config)
-    found = find_config(Path.cwd())
-    return read_config(found) if found is not None else ProjectConfig()
+    return find_config(Path.cwd(), args.paths)
 
 
 def _allowances(args: _Args, project: ProjectConfig) -> tuple[Allowances, bool]:
@@ -508,11 +508,7 @@ def _allowances(args: _Args, project: ProjectConfig) -> tuple[Allowances, bool]:
     for section, (key, flag, _, sep) in ALLOWLISTS.items():
         from_file = parse_entries(project.lines(key), f"{key} in {project.path}", sep=sep)
         tables[section] = {**from_file, **parse_entries(given[section], flag, sep=sep)}
-    strict_text = (project.text("manylinux_strict_allowlist") or "false").lower()
-    if strict_text not in ("true", "false", "1", "0", "yes", "no"):
-        msg = f"manylinux_strict_allowlist in {project.path}: {strict_text!r} is not true or false"
-        raise ConfigError(msg)
-    strict = args.strict_allowlist or strict_text in ("true", "1", "yes")
+    strict = args.strict_allowlist or project.flag("manylinux_strict_allowlist")
     allow = Allowances(
         libraries=tables["libraries"],
         symbols=tables["symbols"],

@@ -18,7 +18,27 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ._config import ALLOWLISTS
+from ._config import (
+    ALLOW_CHECKS_HELP,
+    ALLOW_LIBRARIES_HELP,
+    ALLOW_SYMBOLS_HELP,
+    ALLOWLISTS,
+    BASELINE_HELP,
+    BUILD_HELP,
+    BUILD_TIMEOUT_HELP,
+    CONFIG_SETTING_HELP,
+    INSTALLER_HELP,
+    JSON_HELP,
+    MARKDOWN_HELP,
+    NO_ISOLATION_HELP,
+    POLICY_FILE_HELP,
+    POLICY_HELP,
+    PROJECT_HELP,
+    SIZE_RATIO_HELP,
+    STRICT_ALLOWLIST_HELP,
+    WHEEL_HELP,
+    settings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -35,41 +55,10 @@ __all__ = [
     "split_policies",
 ]
 
-POLICY_HELP = (
-    "policy to hold wheels to: a name or alias (manylinux2014, manylinux_2_28, musllinux_1_2), "
-    "or 'auto' for the tags each wheel declares; repeat it or separate names with commas to hold each wheel "
-    "to the policy of its libc and arch. With wheels given, turns on the release gate."
-)
-WHEEL_HELP = (
-    "wheel(s) to audit: a path, glob or directory of wheels (repeatable), or installed:NAME for an "
-    "installed distribution. Default: this project's wheel in dist/ that this Python can install, "
-    "else one built with pypa/build."
-)
-BUILD_HELP = "build the wheel with pypa/build: auto (when none is found), always, or never"
-PROJECT_HELP = "the project whose wheel is taken from its dist/ or built (a monorepo's package); default: rootdir"
-NO_ISOLATION_HELP = "build without pypa/build's isolated environment: the build requirements must be installed"
-CONFIG_SETTING_HELP = "a KEY=VALUE config setting for the build backend, as python -m build -C (repeatable)"
-BUILD_TIMEOUT_HELP = "seconds a build may take before it is killed and the tests using it fail (default 1800)"
-INSTALLER_HELP = "what installs the isolated build's requirements: auto (uv when it is on PATH, else pip), pip, or uv"
-POLICY_FILE_HELP = "policy JSON in auditwheel's format, replacing the family it defines"
-JSON_HELP = "write every audited wheel and check as one JSON document to this path"
-MARKDOWN_HELP = "append a Markdown summary table to this path (e.g. $GITHUB_STEP_SUMMARY)"
-BASELINE_HELP = (
-    "compare each gated wheel with its family's entry in this baseline file (JSON), or with the wheels of an "
-    "earlier release (a wheel, glob or directory of wheels); a wheel that needs more fails its ::baseline item"
-)
 UPDATE_BASELINE_HELP = (
     "write or refresh the --manylinux-baseline FILE (and markers' baseline= files) from the wheels audited, "
     "and say what changed"
 )
-SIZE_RATIO_HELP = "a wheel larger than this factor times its baseline size is a regression (default 1.5; 0: off)"
-ALLOW_LIBRARIES_HELP = "libraries to accept, one per line as 'libfoo.so.1: reason' or a glob, 'libcuda.so.*: reason'"
-ALLOW_CHECKS_HELP = (
-    "checks to accept, one per line as 'CHECK: reason' (e.g. 'archive: ...') or "
-    "'CHECK:GLOB: reason', GLOB matching the subject or the ELF file (e.g. 'rpath:pkg/*.so: ...')"
-)
-STRICT_ALLOWLIST_HELP = "fail the run when an allowlist entry of the config file or command line accepted nothing"
-ALLOW_SYMBOLS_HELP = "symbol versions to accept, one per line as 'memcpy@GLIBC_2.14: reason' or 'GLIBC_2.14: reason'"
 
 BUILD_CHOICES = ("auto", "always", "never")
 INSTALLER_CHOICES = ("auto", "pip", "uv")
@@ -103,27 +92,8 @@ def add_options(parser: pytest.Parser) -> None:
     for (_, _, flag, _), text in zip(ALLOWLISTS.values(), allow_help, strict=True):
         group.addoption(flag, action="append", default=[], metavar="'NAME: REASON'", help=f"{text} (repeatable)")
     group.addoption("--manylinux-strict-allowlist", action="store_true", default=False, help=STRICT_ALLOWLIST_HELP)
-    parser.addini("manylinux_policy", POLICY_HELP)
-    parser.addini("manylinux_wheel", WHEEL_HELP, type="linelist")
-    parser.addini("manylinux_build", BUILD_HELP, default="auto")
-    parser.addini("manylinux_project", PROJECT_HELP)
-    parser.addini("manylinux_no_isolation", NO_ISOLATION_HELP, type="bool", default=False)
-    parser.addini("manylinux_config_settings", CONFIG_SETTING_HELP, type="linelist")
-    parser.addini("manylinux_build_timeout", BUILD_TIMEOUT_HELP)
-    parser.addini("manylinux_build_installer", INSTALLER_HELP, default="auto")
-    parser.addini("manylinux_policy_file", POLICY_FILE_HELP, type="linelist")
-    parser.addini("manylinux_json", JSON_HELP)
-    parser.addini("manylinux_markdown", MARKDOWN_HELP)
-    parser.addini("manylinux_baseline", BASELINE_HELP)
-    parser.addini("manylinux_baseline_size_ratio", SIZE_RATIO_HELP)
-    from ._wheel import LIMIT_OPTIONS  # noqa: PLC0415 - one table for the CLI and the plugin
-
-    for option in LIMIT_OPTIONS:
-        parser.addini(option.ini, option.help)
-    parser.addini("manylinux_allow_libraries", ALLOW_LIBRARIES_HELP, type="linelist")
-    parser.addini("manylinux_allow_symbols", ALLOW_SYMBOLS_HELP, type="linelist")
-    parser.addini("manylinux_allow_checks", ALLOW_CHECKS_HELP, type="linelist")
-    parser.addini("manylinux_strict_allowlist", STRICT_ALLOWLIST_HELP, type="bool", default=False)
+    for setting in settings().values():  # the table the CLI reads its config file with (_config)
+        parser.addini(setting.key, setting.help, type=setting.kind, default=setting.empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +136,7 @@ class Settings:
         here = config.invocation_params.dir
         ini_dir = config.inipath.parent if config.inipath else config.rootpath
         ini = f"in {config.inipath.name}" if config.inipath else "in the config file"
+        _check_config(config, ini)
 
         policies = split_policies(config.getoption("manylinux_policy") or ())
         policy = policies or split_policies([str(config.getini("manylinux_policy"))])
@@ -207,6 +178,34 @@ class Settings:
             baseline_size_ratio=_size_ratio(config, ini),
             build_request=_build_request(config, here, ini_dir, ini),
         )
+
+
+def _check_config(config: pytest.Config, ini: str) -> None:
+    """Every ``manylinux_*`` key of the config file and ``-o`` known and of its type, as the CLI checks them.
+
+    Unknown keys are refused whether or not ``--strict-config`` is on: a
+    misspelt ``manylinux_allow_librarys`` would otherwise allow nothing, and a
+    misspelt limit or ``manylinux_strict_allowlist`` would loosen the gate.
+    """
+    from ._config import ConfigError, load_config, refuse_unknown  # noqa: PLC0415
+
+    def known(key: str) -> bool:  # another plugin's key is pytest's to judge
+        try:
+            config.getini(key)
+        except ValueError:
+            return False
+        return True
+
+    try:
+        path = config.inipath
+        in_file = (load_config(path) or {}) if path is not None and path.is_file() else {}
+        refuse_unknown(in_file, str(path), known=known)
+        overrides = (str(o).partition("=")[0].strip() for o in config.getoption("override_ini") or ())
+        refuse_unknown(overrides, "-o/--override-ini", known=known)
+        for setting in settings().values():
+            setting.check(config.getini(setting.key), f"{setting.key} {ini}")
+    except ConfigError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def _build_request(config: pytest.Config, here: Path, ini_dir: Path, ini: str) -> BuildRequest | None:

@@ -482,8 +482,9 @@ def test_cli_reads_the_baseline_from_pyproject_as_the_gate_does(
     (pytester.path / "ci").mkdir()
     project = pytester.path / "sub"  # the CLI finds the file from a subdirectory, paths stay relative to it
     project.mkdir()
+    old = _copy(releases["1.0"], pytester.path / "old")  # found upward from the path given, as pytest finds it
     monkeypatch.chdir(project)
-    assert main([str(releases["1.0"]), "--no-cache", "--update-baseline"]) == 0
+    assert main([str(old), "--no-cache", "--update-baseline"]) == 0
     assert "ci/manylinux-baseline.json: wrote (1 added" in capsys.readouterr().err
     assert main(["../dist", "--no-cache"]) == 1
     assert "  + GLIBC_2.17" in capsys.readouterr().out
