@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import _cache
 from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings, input_name
 from ._errors import InvalidELFError, ManylinuxError, one_line
-from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
+from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations, unfit
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, libc_of_name, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, inflater, open_input
@@ -351,7 +351,9 @@ def judge(
         strictest = evaluate_wheel(index, family[0])
 
     declared, unknown, declared_as = _declared(index, policies, allow, notes)
-    tags = tag_violations(facts, declared, best or _placeholder(libc, arch), unknown, declared_as, allow=allow)
+    why_unfit = unfit(index, family) if best is not None and best.is_linux else None
+    best_or_none = best or _placeholder(libc, arch)
+    tags = tag_violations(facts, declared, best_or_none, unknown, declared_as, allow=allow, why_unfit=why_unfit)
 
     if policy is not None:
         policies.validate(policy)

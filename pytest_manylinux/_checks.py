@@ -46,6 +46,7 @@ __all__ = [
     "PYPI_FILE_LIMIT",
     "PYPI_REFUSES",
     "REGISTRY",
+    "REPAIRABLE",
     "WHEEL_CHECKS",
     "ABI3Claim",
     "Allowances",
@@ -58,12 +59,16 @@ __all__ = [
     "abi3_needed",
     "extension",
     "file_libc",
+    "graft",
+    "has_image",
     "import_warnings",
     "input_name",
     "inside",
     "is_libpython",
     "is_loader",
     "multiarch",
+    "unfit_remedy",
+    "unfit_summary",
 ]
 
 
@@ -287,8 +292,7 @@ def _own_image(policy: Policy) -> Image | None:
     Policies only grow (PEP 600), so what an older policy's image builds meets a
     newer policy too: manylinux_2_36 has no image, manylinux_2_34's will do.
     """
-    names = {policy.name, *policy.aliases}
-    own = next((i for i in policy.images if i.policy in names), None)
+    own = _named_after(policy)
     if own is not None:
         return own
     older = [i for i in policy.images if i.priority >= policy.priority]
@@ -359,7 +363,85 @@ def _library_remedy(elf: ElfFacts, ctx: Context, library: str) -> str:
             f"the wheel ships {copies[0]}, but this file's search path misses it: add {entry} to its RUNPATH "
             f"(-Wl,-rpath,'{entry}' or `patchelf --set-rpath`)"
         )
-    return f"graft {library} into the wheel with `auditwheel repair --plat {ctx.policy.tag}`, or stop linking it"
+    return graft([library], ctx.policy, alternative=", or stop linking it")
+
+
+def _named_after(policy: Policy) -> Image | None:
+    """The maintained image named after this very policy (not an older one's), if there is one."""
+    names = {policy.name, *policy.aliases}
+    return next((i for i in policy.images if i.policy in names), None)
+
+
+def has_image(policy: Policy) -> bool:
+    """Whether pypa/manylinux maintains an image of this very policy, to build and repair in."""
+    return _named_after(policy) is not None
+
+
+def graft(libraries: Sequence[str], policy: Policy, *, alternative: str = "") -> str:
+    """``auditwheel repair --plat TAG`` where it can succeed: inside the target's image, with the libraries there.
+
+    auditwheel grafts the copy of each library that the machine it runs on has,
+    and counts that copy's symbol versions with the wheel's own
+    (``wheel_abi.get_symbol_policies``); a copy built against a newer glibc
+    than the target's makes ``main_repair.execute`` refuse: 'cannot repair
+    "X.whl" to "manylinux_2_17_x86_64" ABI because of the presence of
+    too-recent versioned symbols. You'll need to compile the wheel on an older
+    toolchain.' (auditwheel 6.8.2; musl has no symbol versions to refuse by).
+    """
+    them = "them" if len(libraries) > 1 else "it"
+    run = f"graft {_few(libraries)} into the wheel with `auditwheel repair --plat {policy.tag}`"
+    image = _own_image(policy)
+    if image is None:
+        where = f"on a system no newer than {_shown(policy)} allows (no maintained image builds for it)"
+    else:
+        where = (
+            f"inside {image.name}, with {them} installed there (cibuildwheel: before-all installs {them}, "
+            "its repair step runs auditwheel)"
+        )
+    if policy.libc is not Libc.GLIBC:
+        return f"{run} {where}{alternative}"
+    return (
+        f"{run} {where}{alternative}; elsewhere auditwheel grafts that machine's copy and refuses the tag "
+        "if the copy needs a newer glibc"
+    )
+
+
+#: What ``auditwheel repair`` mends by itself: it grafts the libraries and drops a libpython link.
+REPAIRABLE = frozenset({Check.LIBRARIES, Check.LIBPYTHON})
+
+
+def _few(names: Sequence[str], shown: int = 3) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def unfit_summary(blockers: Sequence[Violation]) -> str:
+    """What keeps content from every manylinux/musllinux tag, by check: ``libraries: libssl.so.3``."""
+    by_check: dict[Check, list[str]] = {}
+    for v in blockers:
+        subjects = by_check.setdefault(v.check, [])
+        if v.subject not in subjects:
+            subjects.append(v.subject)
+    return "; ".join(f"{REGISTRY[check].title}: {_few(subjects)}" for check, subjects in by_check.items())
+
+
+def unfit_remedy(blockers: Sequence[Violation], repair_to: Policy | None) -> str:
+    """The way to a manylinux/musllinux tag for content that fits none as built.
+
+    ``blockers`` are its tag-deciding failures against the newest policy of its
+    family; ``repair_to`` is the policy it meets once auditwheel has repaired
+    what it can (None: a blocker needs a rebuild).
+    """
+    if repair_to is not None:
+        libraries = [v.subject for v in blockers if v.check is Check.LIBRARIES]
+        if libraries:
+            return graft(list(dict.fromkeys(libraries)), repair_to)
+        return f"run `auditwheel repair --plat {repair_to.tag}`: it drops the libpython link and retags the wheel"
+    fixes = list(dict.fromkeys(v.remedy for v in blockers if v.check not in REPAIRABLE and v.remedy))[:2]
+    libraries = list(dict.fromkeys(v.subject for v in blockers if v.check is Check.LIBRARIES))
+    if libraries:
+        fixes.append(f"then graft {_few(libraries)} with `auditwheel repair` in the image you rebuild in")
+    return "; ".join(fixes) or "rebuild it in a manylinux image of its architecture"
 
 
 def _rpath_remedy(elf: ElfFacts, tag: str, entry: str) -> str:
@@ -382,8 +464,9 @@ def _rpath_remedy(elf: ElfFacts, tag: str, entry: str) -> str:
     if "/.pyenv/" in entry or "/conda" in entry or "/envs/" in entry:
         return (
             f"drop it: {tag} {entry or '(empty)'} comes from the link line (the building Python's LDSHARED adds it): "
-            f'build with LDSHARED="gcc -shared" or drop -Wl,-rpath in setup.py, or run '
-            f"`patchelf --remove-rpath {name}`; release builds in a manylinux image do not have it"
+            'delete build/, then rebuild with LDSHARED="gcc -shared" (or drop -Wl,-rpath in setup.py): setuptools '
+            f"relinks nothing build/ already holds; or run `patchelf --remove-rpath {name}`; release builds in a "
+            "manylinux image do not have it"
         )
     return (
         f"drop it: {tag} {entry or '(empty)'} comes from the link line: check LDFLAGS, LDSHARED and -Wl,-rpath, "

@@ -17,28 +17,34 @@ from ._checks import (
     NO_ALLOWANCES,
     PYFPE_SUBJECT,
     REGISTRY,
+    REPAIRABLE,
     UCS2_SUBJECT,
     WHEEL_CHECKS,
     Allowances,
     CheckDef,
     Context,
+    has_image,
     input_name,
     inside,
     is_loader,
+    unfit_remedy,
+    unfit_summary,
 )
 from ._model import AuditwheelFlags, Check, ElfFacts, FileVerdict, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PYPI_LINUX_TAGS, version_key
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
+    "Unfit",
     "WheelIndex",
     "auditwheel_flags",
     "best_policy",
     "evaluate_file",
     "evaluate_wheel",
     "tag_violations",
+    "unfit",
 ]
 
 
@@ -175,6 +181,48 @@ def best_policy(index: WheelIndex, family: Sequence[Policy], *, check: Check | N
     return family[-1]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unfit:
+    """Why content fits no manylinux/musllinux policy, for a ``linux_*`` tag's remedy to name."""
+
+    #: Its tag-deciding failures against the newest policy of its family: what keeps it from every one.
+    blockers: tuple[Violation, ...]
+    #: The policy it meets once ``auditwheel repair`` grafted its libraries (None: a rebuild is needed).
+    repair_to: Policy | None
+
+
+def unfit(index: WheelIndex, family: Sequence[Policy]) -> Unfit | None:
+    """What keeps content from every policy of ``family`` (None: no such policy exists for its arch).
+
+    Policies only grow (PEP 600), so what fails the newest fails them all. The
+    repair target is the oldest policy the content meets once the libraries
+    are grafted that has an image of its own to repair in, else the oldest it meets.
+    """
+    real = [p for p in family if not p.is_linux]
+    if not real:
+        return None
+    # Each blocker's own remedy is the one for the oldest policy with an image: the
+    # rebuild that reaches the most systems (a blocker of the newest fails it too).
+    oldest = next((p for p in real if has_image(p)), real[-1])
+    remedies = {(e.path, v.check, v.subject): v.remedy for e, v in _failures(index, oldest, _TAG_CHECKS)}
+    blockers = tuple(
+        dataclasses.replace(v, remedy=remedies.get((e.path, v.check, v.subject)) or v.remedy)
+        for e, v in _failures(index, real[-1], _TAG_CHECKS)
+    )
+    mendable = tuple(d for d in _TAG_CHECKS if d.check not in REPAIRABLE)
+    meets = [p for p in real if not any(True for _ in _failures(index, p, mendable))]
+    return Unfit(blockers, next((p for p in meets if has_image(p)), meets[0] if meets else None))
+
+
+def _failures(index: WheelIndex, policy: Policy, checks: Sequence[CheckDef]) -> Iterator[tuple[ElfFacts, Violation]]:
+    """Each ELF file's counting violations of ``checks`` against ``policy``, allowances aside."""
+    ctx = Context(policy, index, NO_ALLOWANCES, index.facts)
+    for elf in index.facts.elves:
+        for v in evaluate_file(elf, ctx, checks).violations:
+            if v.counts:
+                yield elf, v
+
+
 def tag_violations(
     facts: WheelFacts,
     verdicts: Sequence[WheelVerdict],
@@ -183,6 +231,7 @@ def tag_violations(
     declared_as: Mapping[str, str] | None = None,
     *,
     allow: Allowances = NO_ALLOWANCES,
+    why_unfit: Unfit | None = None,
 ) -> tuple[Violation, ...]:
     """What is wrong with the tags a wheel declares, given its content.
 
@@ -190,8 +239,11 @@ def tag_violations(
     report names the alias the file uses: ``manylinux1_x86_64 (= manylinux_2_5_x86_64)``.
     A ``tags`` entry of ``allow`` accepts them as for any check: ``tags``,
     ``tags:linux_*`` (the subject) or ``tags:*.whl`` (the input's file name).
+    ``why_unfit`` (from :func:`unfit`) says what keeps content whose best tag is
+    ``linux_*`` from a manylinux/musllinux one.
     """
-    return _allowed(tuple(_tag_problems(facts, verdicts, best, unknown, declared_as)), allow, facts)
+    found = _tag_problems(facts, verdicts, best, unknown, declared_as, why_unfit=why_unfit)
+    return _allowed(tuple(found), allow, facts)
 
 
 def _allowed(found: tuple[Violation, ...], allow: Allowances, facts: WheelFacts) -> tuple[Violation, ...]:
@@ -209,6 +261,8 @@ def _tag_problems(
     best: Policy,
     unknown: Sequence[str],
     declared_as: Mapping[str, str] | None,
+    *,
+    why_unfit: Unfit | None,
 ) -> list[Violation]:
     out: list[Violation] = []
     if facts.wheel_platforms is not None and facts.filename_platforms:
@@ -243,21 +297,14 @@ def _tag_problems(
         )
         for tag in unknown
     )
-    qualifies = (
-        f"the content qualifies for {best.tag}"
-        if not best.is_linux
-        else "no manylinux/musllinux policy fits (see the note on the architecture)"
-    )
+    hint, remedy = _linux_tag_advice(facts, best, why_unfit)
     out.extend(
         Violation(
             Check.TAGS,
             tag,
             expected=best.tag,
-            hint=f"not uploadable: PyPI refuses linux_* wheels; run auditwheel repair, or build in a "
-            f"manylinux image; {qualifies}",
-            remedy=f"run `auditwheel repair --plat {best.tag}`, which grafts the libraries and retags the wheel"
-            if not best.is_linux
-            else "no manylinux/musllinux tag fits this content: fix the failures above, then `auditwheel repair`",
+            hint=f"not uploadable: PyPI refuses linux_* wheels; {hint}",
+            remedy=remedy,
         )
         for tag in declared
         if tag.startswith("linux_") and tag not in PYPI_LINUX_TAGS and facts.kind == "wheel"
@@ -279,6 +326,35 @@ def _tag_problems(
                 )
             )
     return out
+
+
+def _linux_tag_advice(facts: WheelFacts, best: Policy, why_unfit: Unfit | None) -> tuple[str, str]:
+    """The hint and remedy of a ``linux_*`` tag: the way to a manylinux/musllinux one, in full.
+
+    Self-contained: the tags block may be all a report prints (the ``linux``
+    policy's own verdict has no failures), so it names what blocks the tag.
+    """
+    if not best.is_linux:
+        return (
+            f"run auditwheel repair, or build in a manylinux image; the content qualifies for {best.tag}",
+            f"run `auditwheel repair --plat {best.tag}`: with nothing to graft, it retags the wheel",
+        )
+    if why_unfit is not None and why_unfit.blockers:
+        what = unfit_summary(why_unfit.blockers)
+        return f"no manylinux/musllinux tag fits the content as built ({what})", unfit_remedy(
+            why_unfit.blockers, why_unfit.repair_to
+        )
+    if not facts.elves:
+        return "it holds no ELF file", "build it as a pure-Python wheel (py3-none-any): it needs no platform tag"
+    if why_unfit is None and best.arch != "unknown":
+        return (
+            f"no manylinux/musllinux policy exists for {best.arch}",
+            f"PyPI takes no {best.arch} wheel: publish the sdist, or the wheel on an index of your own",
+        )
+    return (
+        "its ELF files are of no architecture a manylinux/musllinux policy covers",
+        "build its ELF files for the wheel's architecture, or drop them from the wheel",
+    )
 
 
 def auditwheel_flags(facts: WheelFacts, strictest: WheelVerdict | None) -> AuditwheelFlags:

@@ -555,3 +555,59 @@ def test_nothing_judged_is_never_a_pass(pytester: pytest.Pytester, good: Path) -
     result = pytester.runpytest("--manylinux-policy=manylinux2014", str(good), "--collect-only")
     result.stdout.fnmatch_lines(["*no wheel judged in this run*"])
     result.stdout.no_fnmatch_line("*PASS*")
+
+
+# issue 19 ------------------------------------------------------------------------------------
+
+
+def test_a_directory_argument_without_wheels_is_one_line_not_a_silent_exit_5(pytester: pytest.Pytester) -> None:
+    """``pytest --manylinux-policy=manylinux2014 dist`` with dist/ empty or sdist-only collected nothing: exit 5."""
+    (pytester.path / "dist").mkdir()
+    empty = pytester.runpytest("--manylinux-policy=manylinux2014", "dist")
+    assert empty.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in empty.stderr.lines if line] == [
+        (
+            f"ERROR: argument 'dist': {pytester.path / 'dist'} holds no wheel: build them into it "
+            "(`python -m build --wheel --outdir dist`) or name the directory that holds them"
+        )
+    ]
+    (pytester.path / "dist" / "pkg-1.0.tar.gz").write_bytes(b"\x1f\x8b")
+    sdist = pytester.runpytest("--manylinux-policy=manylinux2014", "dist")
+    assert sdist.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in sdist.stderr.lines if line] == [
+        "ERROR: argument 'dist': this is an sdist (pkg-1.0.tar.gz): build a wheel first with `python -m build --wheel`"
+    ]
+    # A directory of tests beside the policy is still pytest's to collect.
+    pytester.makepyfile(**{"tests/test_x": "def test_x(): pass\n"})
+    tests = pytester.runpytest("--manylinux-policy=manylinux2014", "tests")
+    tests.assert_outcomes(passed=1)
+
+
+def test_cli_directory_with_only_an_sdist_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI was never silent here; it says the same line as the gate."""
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "pkg-1.0.tar.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "dist"), "--no-cache"])
+    assert exit_.value.code == 2
+    assert "this is an sdist (pkg-1.0.tar.gz): build a wheel first" in capsys.readouterr().err
+
+
+def test_the_gate_names_the_library_that_keeps_a_linux_wheel_from_manylinux(
+    pytester: pytest.Pytester, fx: Fixtures, wheel: Wheel
+) -> None:
+    """A locally built linux_x86_64 wheel linking a system library: the tags item says which, and where to graft."""
+    local = wheel({f"pkg/ext_unallowed{SO}": fx.ext_unallowed}, tags="cp311-cp311-linux_x86_64")
+    result = pytester.runpytest("--manylinux-policy=auto", str(local))
+    result.assert_outcomes(failed=1, passed=gate_items(1) - 1)
+    result.stdout.fnmatch_lines(
+        [
+            "*linux_x86_64 * no manylinux/musllinux tag fits the content as built (libraries: libssl.so.3)",
+            (
+                "*fix: graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_17_x86_64` inside "
+                "quay.io/pypa/manylinux2014_x86_64*"
+            ),
+        ]
+    )
+    result.stdout.no_fnmatch_line("*note on the architecture*")
+    result.stdout.no_fnmatch_line("*failures above*")

@@ -8,9 +8,12 @@ neither fails :func:`test_every_check_is_classified`.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import sysconfig
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     Wheel: TypeAlias = Callable[..., Path]
 
 SO = EXT_SUFFIX
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,12 @@ SPECIFIC: dict[Check, Case] = {
     Check.LIBRARIES: Case(
         lambda fx, wheel, _: wheel({f"pkg/ext_unallowed{SO}": fx.ext_unallowed}),
         "manylinux2014",
-        ("graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_17_x86_64`",),
+        (
+            (
+                "graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_17_x86_64` "
+                "inside quay.io/pypa/manylinux2014_x86_64, with it installed there"
+            ),
+        ),
     ),
     Check.SYMBOL_VERSIONS: Case(
         lambda fx, wheel, _: wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}),
@@ -248,7 +257,7 @@ def test_a_pyenv_rpath_is_traced_to_ldshared(fx: Fixtures, wheel: Wheel, tmp_pat
     [v] = _found(audit(wheel({f"pkg/ext{SO}": so}), "manylinux2014"), Check.RPATH)
     assert v.subject == leaked
     assert f"drop it: DT_RUNPATH {leaked} comes from the link line (the building Python's LDSHARED adds it)" in v.remedy
-    assert 'build with LDSHARED="gcc -shared"' in v.remedy
+    assert 'delete build/, then rebuild with LDSHARED="gcc -shared"' in v.remedy
     assert "stale build/" not in v.remedy  # the leak is the interpreter's, not an old link
 
 
@@ -309,6 +318,165 @@ def test_image_data_names_real_policies_and_suggests_no_retired_image() -> None:
     ]
     armv7l = policies.lookup("manylinux_2_24", "armv7l").images
     assert armv7l[0].name == "quay.io/pypa/manylinux_2_31_armv7l"
+
+
+# -- a linux_* wheel that fits no manylinux tag: the way there, in full (#19) --------------------
+
+
+def _tags_fixes(result: Audit) -> list[str]:
+    found = [v for v in result.tags if v.counts]
+    return [line.strip() for line in render_block(Check.TAGS, found).splitlines()]
+
+
+def test_a_linux_wheel_linking_a_system_library_names_the_library(fx: Fixtures, wheel: Wheel) -> None:
+    """psycopg2 built locally links libpq: the tags block is all the report prints, so it must name libpq.
+
+    It said "see the note on the architecture" and "fix the failures above", where
+    there was no such note and no failure above (the linux policy fails nothing).
+    """
+    result = audit(wheel({f"pkg/ext_unallowed{SO}": fx.ext_unallowed}, tags="cp311-cp311-linux_x86_64"))
+    assert not [v for verdict in result.verdicts for f in verdict.files for v in f.violations if v.counts]
+    lines = _tags_fixes(result)
+    text = "\n".join(lines)
+    assert "note" not in text
+    assert "above" not in text
+    assert fnmatch_lines(
+        lines,
+        [
+            (
+                "+ linux_x86_64 *not uploadable: PyPI refuses linux_* wheels; no manylinux/musllinux tag fits the "
+                "content as built (libraries: libssl.so.3)"
+            ),
+            (
+                "fix: graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_17_x86_64` inside "
+                "quay.io/pypa/manylinux2014_x86_64, with it installed there (cibuildwheel: *"
+            ),
+        ],
+    )
+
+
+def test_a_linux_wheel_needing_a_rebuild_names_what_and_where(fx: Fixtures, wheel: Wheel) -> None:
+    both = {f"pkg/ext_2_99{SO}": fx.ext_2_99, f"pkg/ext_unallowed{SO}": fx.ext_unallowed}
+    lines = _tags_fixes(audit(wheel(both, tags="cp311-cp311-linux_x86_64")))
+    assert fnmatch_lines(
+        lines,
+        [
+            "*as built (symbol versions: GLIBC_2.99; libraries: libssl.so.3)",
+            (
+                "fix: rebuild in quay.io/pypa/manylinux2014_x86_64, whose toolchain links only what manylinux2014 "
+                "allows; * then graft libssl.so.3 with `auditwheel repair` in the image you rebuild in"
+            ),
+        ],
+    )
+
+
+def fnmatch_lines(lines: list[str], patterns: list[str]) -> bool:
+    """Each pattern matches a line, in order (pytest's fnmatch_lines, for plain strings)."""
+    from fnmatch import fnmatch  # noqa: PLC0415
+
+    rest = iter(lines)
+    return all(any(fnmatch(line, pattern) for line in rest) for pattern in patterns)
+
+
+def test_graft_advice_names_the_image_auditwheel_refuses_to_graft_outside(tmp_path: Path, wheel: Wheel) -> None:
+    """auditwheel 6.8.2 grafts this machine's copy and counts its symbol versions; a newer glibc's is refused.
+
+    ``main_repair.execute``: 'cannot repair "X.whl" to "manylinux_2_17_x86_64" ABI because of
+    the presence of too-recent versioned symbols. You'll need to compile the wheel on an older
+    toolchain.' A library built here against the host's glibc (getrandom: GLIBC_2.25) is such
+    a copy, so the fix line says where to run the repair: inside the target's image.
+    """
+    source = tmp_path / "foo.c"
+    source.write_text("#include <sys/random.h>\nlong foo(void *b, unsigned long n) { return getrandom(b, n, 0); }\n")
+    lib = _gcc(tmp_path / "libfoo.so.1", source, "-Wl,-soname,libfoo.so.1")
+    ext = tmp_path / f"ext{SO}"
+    ext.with_suffix(".c").write_text(
+        "long foo(void *, unsigned long);\nvoid *PyInit_ext(void) { return (void *)foo; }\n"
+    )
+    _gcc(ext, ext.with_suffix(".c"), f"-L{tmp_path}", "-l:libfoo.so.1")
+    versions = subprocess.run(["readelf", "-V", str(lib)], capture_output=True, text=True, check=True).stdout
+    if "GLIBC_2.25" not in versions:
+        pytest.skip("this glibc has no getrandom@GLIBC_2.25")
+    linux = wheel({f"pkg/ext{SO}": ext}, tags="cp311-cp311-linux_x86_64")
+    fixes = _tags_fixes(audit(linux))
+    assert fnmatch_lines(
+        fixes,
+        [
+            (
+                "fix: graft libfoo.so.1 into the wheel with `auditwheel repair --plat manylinux_2_17_x86_64` inside "
+                "quay.io/pypa/manylinux2014_x86_64, with it installed there *; elsewhere auditwheel grafts that "
+                "machine's copy and refuses the tag if the copy needs a newer glibc"
+            ),
+        ],
+    )
+    argv = [sys.executable, "-m", "auditwheel", "repair", "--plat", "manylinux_2_17_x86_64"]
+    argv += ["--ldpaths", str(tmp_path), "-w", str(tmp_path / "out"), str(linux)]
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "AUDITWHEEL_LD_LIBRARY_PATH")}
+    refused = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert "ABI because of the presence of too-recent versioned symbols" in refused.stderr
+
+
+# -- a pyenv Python's RPATH, followed for real (#19) ---------------------------------------------
+
+SETUP = """from setuptools import Extension, setup
+setup(name="clock", version="1.0", ext_modules=[Extension("clock._c", ["c.c"])], packages=["clock"])
+"""
+
+
+def _build(project: Path, env: dict[str, str]) -> Path:
+    dist = project / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    argv = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist), str(project)]
+    subprocess.run(argv, cwd=project, env=env, capture_output=True, check=True, timeout=600)
+    [built] = dist.glob("*.whl")
+    return built
+
+
+def _runpath(built: Path, tmp: Path) -> str:
+    with zipfile.ZipFile(built) as archive:
+        [member] = [n for n in archive.namelist() if n.endswith(".so")]
+        so = Path(archive.extract(member, tmp / "x"))
+    dynamic = subprocess.run(["readelf", "-d", str(so)], capture_output=True, text=True, check=True).stdout
+    return "\n".join(line for line in dynamic.splitlines() if "RPATH" in line or "RUNPATH" in line)
+
+
+def test_the_ldshared_remedy_works_only_once_build_is_deleted(tmp_path: Path) -> None:
+    """Follow the pyenv fix line: LDSHARED="gcc -shared" relinks nothing while build/ holds the old link.
+
+    setuptools' build_ext skips an extension newer than its sources ("skipping '...' extension
+    (up-to-date)", ``distutils.command.build_ext.build_extension``), so the wheel keeps the RPATH.
+    """
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if "-Wl,-rpath" not in (sysconfig.get_config_var("LDSHARED") or ""):
+        pytest.skip("this Python's LDSHARED adds no RPATH (not a pyenv-style build)")
+    if shutil.which("gcc") is None or shutil.which("readelf") is None:
+        pytest.skip("needs gcc and readelf")
+    project = tmp_path / "clock"
+    (project / "clock").mkdir(parents=True)
+    (project / "clock" / "__init__.py").write_text("")
+    (project / "setup.py").write_text(SETUP)
+    shutil.copy(ROOT / "examples/c-extension/src/sample/_clock.c", project / "c.c")
+    (project / "c.c").write_text((project / "c.c").read_text().replace("_clock", "_c"))
+    env = {k: v for k, v in os.environ.items() if k != "LDSHARED"}
+
+    leaky = _build(project, env)
+    assert libdir in _runpath(leaky, tmp_path / "1")
+    [v] = _found(audit(leaky, "manylinux2014"), Check.RPATH)
+    fix = render_block(Check.RPATH, [v]).splitlines()[-1]
+    assert fnmatch_lines(
+        [fix], [f'*fix: drop it: DT_RUNPATH {libdir} *: delete build/, then rebuild with LDSHARED="gcc -shared" *']
+    )
+
+    fixed_env = {**env, "LDSHARED": "gcc -shared"}
+    kept = _build(project, fixed_env)  # the remedy without its first words
+    assert libdir in _runpath(kept, tmp_path / "2")
+    assert _found(audit(kept, "manylinux2014"), Check.RPATH)
+
+    shutil.rmtree(project / "build")  # the remedy, as written
+    clean = _build(project, fixed_env)
+    assert _runpath(clean, tmp_path / "3") == ""
+    assert not _found(audit(clean, "manylinux2014"), Check.RPATH)
 
 
 # -- what pytest shows: the short summary line and -v's fact view --------------------------------

@@ -34,7 +34,9 @@ OLDEST_IMAGE = (
     "file needs is quay.io/pypa/manylinux2014_x86_64; tag it manylinux2014"
 )
 GRAFT = (
-    "  fix: graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_12_x86_64`, or stop linking it"
+    "  fix: graft libssl.so.3 into the wheel with `auditwheel repair --plat manylinux_2_12_x86_64` on a system no "
+    "newer than manylinux2010 allows (no maintained image builds for it), or stop linking it; elsewhere auditwheel "
+    "grafts that machine's copy and refuses the tag if the copy needs a newer glibc"
 )
 
 
