@@ -63,6 +63,7 @@ __all__ = [
     "inside",
     "is_libpython",
     "is_loader",
+    "is_module",
     "multiarch",
 ]
 
@@ -809,6 +810,31 @@ def extension(elf: ElfFacts) -> Extension | None:
 _CP_TAG = re.compile(r"cp(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)")
 
 
+#: Name prefixes of the Python C API (PEP 7, 384): what only a CPython provides.
+_PY_API = ("Py", "_Py")
+
+
+def is_module(elf: ElfFacts, ext: Extension) -> bool:
+    """Whether a file named like an extension module is one, by what its symbols say.
+
+    A file the importer calls exports a module hook (any ``PyInit_*``/``PyModExport_*``,
+    a misnamed one included, or Python 2's ``init<name>``) or binds the Python C API
+    (an undefined ``Py*``/``_Py*`` symbol). pycryptodome's 42 ``Crypto/**/*.abi3.so``
+    do neither: they are plain C libraries its ``_raw_api`` loads with ctypes/cffi by
+    path, so no import ever looks for their hook. Such a file is a note, not a failure.
+    """
+    hooks = _hooks(ext.module)
+    if any(e.startswith(("PyInit", "PyModExport")) or e in hooks for e in elf.exports):
+        return True
+    return any(s.name.startswith(_PY_API) for s in elf.undefined)
+
+
+def _import_candidate(elf: ElfFacts) -> Extension | None:
+    """The module a file is to the importer, only if its symbols say it is one (see :func:`is_module`)."""
+    ext = extension(elf)
+    return ext if ext is not None and is_module(elf, ext) else None
+
+
 def _cp_versions(tags: Iterable[str]) -> dict[tuple[int, int], set[str]]:
     """``cp311`` -> {(3, 11): {""}}, ``cp313t`` -> {(3, 13): {"t"}}: versions and their ABI flags."""
     out: dict[tuple[int, int], set[str]] = {}
@@ -828,9 +854,11 @@ def _extension_suffix(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     CPython 3.X looks only for ``.cpython-3X<flags>-<multiarch>.so``, ``.abi3.so`` (not on
     free-threaded builds) and ``.abi3t.so`` (3.15 and later) besides a bare ``.so``, so a
     file with another version, another build's flags, or another arch or C library in its
-    suffix is never found: ``ModuleNotFoundError``. A bare ``.so`` is always accepted.
+    suffix is never found: ``ModuleNotFoundError``. A bare ``.so`` is always accepted, and
+    so is a library loaded by path (ctypes, cffi: :func:`is_module`), whose suffix no
+    import reads.
     """
-    ext = extension(elf)
+    ext = _import_candidate(elf)
     if ext is None:
         return
     wheel = ctx.wheel
@@ -909,8 +937,10 @@ def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     CPython 3 calls ``PyInit_<module>`` (``PyInitU_<punycode>`` for non-ASCII names); from
     3.15 ``PyModExport_<module>`` (PEP 793) is tried first. Python 2 calls ``init<module>``.
     A hidden or missing hook ends in "dynamic module does not define module export function".
+    A file that neither exports a hook nor binds the Python C API is a library loaded by
+    path (:func:`is_module`): :func:`import_warnings` notes it instead.
     """
-    ext = extension(elf)
+    ext = _import_candidate(elf)
     if ext is None:
         return
     pyinit, modexport, init2 = _hooks(ext.module)
@@ -1037,13 +1067,21 @@ _WARN_NAMES = 8
 
 
 def import_warnings(wheel: WheelFacts) -> tuple[str, ...]:
-    """Hygiene warnings of abi3 inputs, never failures: reserved exports and abi3t hazards.
+    """Notes on import-ability, never failures: libraries named like modules, reserved exports, abi3t hazards.
 
-    A defined ``Py*``/``_Py*`` export may clash with a later CPython, and an abi3t file
-    that imports a module API needing a static ``PyModuleDef`` (PEP 803) may not work
-    although it loads.
+    A file with an extension suffix that neither exports a module hook nor binds the
+    Python C API is loaded by path (ctypes, cffi), so the import checks skip it; the note
+    says so, in case one was meant to be imported. A defined ``Py*``/``_Py*`` export of
+    an abi3 input may clash with a later CPython, and an abi3t file that imports a module
+    API needing a static ``PyModuleDef`` (PEP 803) may not work although it loads.
     """
     out: list[str] = []
+    libraries = sorted(e.path for e in wheel.elves if (ext := extension(e)) is not None and not is_module(e, ext))
+    if libraries:
+        out.append(
+            f"{_some(libraries)}: named like extension modules, but export no PyInit_/PyModExport_ hook and import "
+            "no Python C API: libraries loaded by path (ctypes, cffi), not imported, so the import checks skip them"
+        )
     for elf in wheel.elves:
         claim = abi3_claim(wheel, elf)
         if claim is None:
