@@ -568,6 +568,9 @@ def _isa(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         yield Violation(Check.ISA, elf.isa, expected=ctx.policy.arch, hint=hint, remedy=remedy)
 
 
+#: A CPython 2 ABI tag without the ``u`` (wide unicode, PEP 3149) flag: ``cp27m``, ``cp27dm``.
+_NARROW_ABI = re.compile(r"cp2\d+[a-tv-z]*")
+
 #: Subjects of the Python-ABI violations, read back by ``_evaluate.auditwheel_flags``.
 PYFPE_SUBJECT, UCS2_SUBJECT = "PyFPE_jbuf", "UCS2"
 
@@ -586,9 +589,11 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             remedy="built against a CPython configured --with-fpectl: rebuild against a standard one "
             "(the manylinux image's /opt/python)",
         )
-    # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
-    # at all, promises an interpreter that lacks the UCS2 functions.
-    narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
+    # PEP 513 allows narrow-unicode cp27m wheels; any other ABI tag (cp27mu, ``none``,
+    # which pip installs into wide builds too) or none at all promises an interpreter
+    # that may lack the UCS2 functions.
+    abi = ctx.wheel.abi_tags
+    narrow = bool(abi) and all(_NARROW_ABI.fullmatch(tag) for tag in abi)
     if elf.python_init.startswith("init") and not narrow:
         ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
         if ucs2:

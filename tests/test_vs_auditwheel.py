@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
+from builders import C_DIR, _stub
 from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, cache_dir, fetch
 
 from pytest_manylinux._audit import audit
@@ -220,3 +221,21 @@ def test_musl_extension_suffix_decides_the_family(wheel: Callable[..., Path], tm
     tagged = audit(wheel({f"pkg/{so.name}": so}, name="lie", tags="cp311-cp311-manylinux2014_x86_64"))
     [libc] = [v for f in tagged.verdicts[0].files for v in f.violations if v.check.value == "libc"]
     assert (libc.subject, libc.expected) == ("musl", "glibc")
+
+
+@pytest.mark.parametrize("abi", ["none", "cp27mu"])
+def test_ucs2_imports_under_an_abi_tag_that_admits_wide_builds(
+    abi: str, wheel: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``cp27-none`` installs into wide (UCS4) Python 2 builds too (#21): its UCS2 imports are
+    auditwheel's ``ucs2`` and keep every manylinux tag away. cp27mu is the control."""
+    libc = _stub(tmp_path / "libc.so.6", "stub_libc.c", "stub_libc.map")  # auditwheel reads the libc from it
+    link = ("-fno-builtin", "-Wl,--no-as-needed", f"-L{tmp_path}", f"-l:{libc.name}")
+    so = _gcc(tmp_path / "ext_py2.so", (C_DIR / "ext_py2.c").read_text(), *link)
+    path = wheel({"pkg/ext_py2.so": so}, name=f"py2_{abi}", tags=f"cp27-{abi}-linux_x86_64")
+    oracle = auditwheel_show(path)
+    assert oracle["ucs2"] is True
+    ours = audit(path)
+    assert ours.flags.ucs2 is True
+    compare(path)
+    assert ours.best == "linux_x86_64"
