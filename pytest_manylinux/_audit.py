@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import _cache
 from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings, input_name
 from ._errors import InvalidELFError, ManylinuxError, one_line
-from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
+from ._evaluate import SYMBOL_CHECKS, WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, libc_of_name, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, inflater, open_input
@@ -347,7 +347,7 @@ def judge(
                 "carry (PyPI accepts it only for armv6l and armv7l)"
             )
         best = best_policy(index, family)
-        sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
+        sym = best_policy(index, family, checks=SYMBOL_CHECKS)
         strictest = evaluate_wheel(index, family[0])
 
     declared, unknown, declared_as = _declared(index, policies, allow, notes)
