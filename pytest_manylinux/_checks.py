@@ -22,7 +22,14 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Finding, Image, Libc, Policy, Violation, WheelFacts
-from ._policy import LOADER_SONAMES, RETIRED_IMAGES, expected_interpreters, musl_time64_symbols, version_key
+from ._policy import (
+    LOADER_SONAMES,
+    RETIRED_IMAGES,
+    expected_interpreters,
+    musl_libc_soname,
+    musl_time64_symbols,
+    version_key,
+)
 from ._stable_abi import (
     ABI3T_MINIMUM,
     Offender,
@@ -351,6 +358,8 @@ def _library_remedy(elf: ElfFacts, ctx: Context, library: str) -> str:
     other = _other_libc(elf, ctx.policy)
     if other is not None:
         return other
+    if library == UPSTREAM_MUSL_LIBC:
+        return _upstream_musl_remedy(elf, ctx.policy)
     origin = posixpath.dirname(elf.path)
     copies = sorted(e.path for e in ctx.wheel.elves if library in (posixpath.basename(e.path), e.soname))
     if copies:
@@ -408,7 +417,9 @@ def _libraries(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         yield Violation(
             Check.LIBRARIES,
             lib,
-            hint="not on every system of this policy: bundle it (auditwheel repair) or drop it",
+            hint=_UPSTREAM_MUSL_HINT
+            if lib == UPSTREAM_MUSL_LIBC
+            else "not on every system of this policy: bundle it (auditwheel repair) or drop it",
             allowed_by=ctx.allow.library(lib),
             remedy=_library_remedy(elf, ctx, lib),
         )
@@ -628,6 +639,40 @@ def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             hint=f"built against musl 1.2 or later; {ctx.policy.name}'s musl has a 32-bit time_t here",
             remedy=_time64_remedy(ctx.policy),
         )
+
+
+#: The name upstream musl's toolchain (musl-gcc, musl-cross-make) records for the C library:
+#: musl's own build gives ``libc.so`` no soname, so ld writes the file name. Alpine's musl, the
+#: one musllinux images and systems have, carries the soname ``libc.musl-<arch>.so.1``, the
+#: only name the policies (auditwheel's ``_fixup_musl_libc_soname``) allow.
+UPSTREAM_MUSL_LIBC = "libc.so"
+_UPSTREAM_MUSL_HINT = "musl's C library under upstream musl's name; the policies know it only by Alpine's soname"
+
+
+def _upstream_musl_remedy(elf: ElfFacts, policy: Policy) -> str:
+    """Never graft ``libc.so``: on musl it is the C library itself, which is also the loader.
+
+    musl's loader answers every ``libc.*`` DT_NEEDED with itself (``load_library`` in
+    ``ldso/dynlink.c``), so the file loads; a grafted copy (what ``auditwheel repair``
+    would do where it finds ``/usr/lib/libc.so``) would be a second C library in the process.
+    glibc's ``libc.so`` is a linker script ld never records, so the name means a musl build.
+    """
+    name = posixpath.basename(elf.path)
+    if policy.libc is not Libc.MUSL:
+        return (
+            "never graft libc.so: it is musl's C library as upstream musl's toolchain (musl-gcc) names it "
+            "(glibc's libc.so is a linker script, never a DT_NEEDED), so this file was built against musl: "
+            "rebuild it against glibc, or ship it in a musllinux wheel"
+        )
+    soname = musl_libc_soname(policy.arch) or "libc.musl-<arch>.so.1"
+    loader = next(iter(expected_interpreters(Libc.MUSL, policy.arch)), "/lib/ld-musl-<arch>.so.1")
+    image = _own_image(policy) or next(iter(policy.images), None)
+    where = f"rebuild in {image.name} (its musl is {soname})" if image else f"relink against {soname}"
+    return (
+        f"never graft libc.so: on musl it is the C library itself, the loader {loader} (a grafted copy is a "
+        f"second libc); the file was linked against upstream musl (musl-gcc), whose libc.so has no soname: "
+        f"`patchelf --replace-needed libc.so {soname} {name}`, or {where}"
+    )
 
 
 def _time64_remedy(policy: Policy) -> str:
