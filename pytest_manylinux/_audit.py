@@ -340,11 +340,18 @@ def judge(
     strictest = None
     family: tuple[Policy, ...] = ()
     if arch is not None and facts.elves:
-        family = policies.family(libc, arch)
+        family = policies.judged_family(libc, arch, _majority(e.arch for e in facts.elves))
         if len(family) == 1 and family[0].is_linux:
             notes.append(
                 f"no manylinux or musllinux policy exists for {arch}: linux_{arch} is the only tag such wheels can "
                 "carry (PyPI accepts it only for armv6l and armv7l)"
+            )
+        elif family[0].arch != arch:
+            notes.append(
+                f"no manylinux or musllinux policy exists for {arch}; its files are {family[0].arch} by their ELF "
+                f"headers (EABI5 hard-float: the header cannot tell ARMv6 from ARMv7), so, as auditwheel does, "
+                f"they are judged against the {family[0].arch} policies; PyPI accepts linux_{arch} as declared, "
+                f"and pip on an {arch} system installs no {family[0].arch} wheel"
             )
         best = best_policy(index, family)
         sym = best_policy(index, family, checks=SYMBOL_CHECKS)

@@ -518,7 +518,8 @@ def _interpreter_remedy(elf: ElfFacts, policy: Policy, allowed: Sequence[str]) -
 
 #: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
 #: and the ``e_machine`` of their files: the ELF header cannot tell armv6 from armv7,
-#: so a hard-float ARM file keeps its own ``linux_armv6l`` tag.
+#: so a hard-float ARM file meets its declared ``linux_armv6l`` tag (and, read as
+#: armv7l like auditwheel reads it, the armv7l policies decide its best tag).
 LINUX_ONLY_ARCHES: Mapping[str, frozenset[str]] = {
     "armv5l": frozenset({"EM_ARM"}),
     "armv6l": frozenset({"EM_ARM"}),
