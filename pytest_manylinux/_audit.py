@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import _cache
 from ._checks import NO_ALLOWANCES, Allowances, abi3_needed, file_libc, import_warnings, input_name
 from ._errors import InvalidELFError, ManylinuxError, one_line
-from ._evaluate import WheelIndex, auditwheel_flags, best_policy, evaluate_wheel, tag_violations, unfit
+from ._evaluate import (
+    SYMBOL_CHECKS,
+    WheelIndex,
+    auditwheel_flags,
+    best_policy,
+    evaluate_wheel,
+    tag_violations,
+    unfit,
+)
 from ._model import Audit, Check, ElfFacts, ElfSize, FileVerdict, Libc, Policy, Violation, WheelFacts, WheelVerdict
 from ._policy import PolicySet, declared_arch, declared_libc, libc_of_name, load_policies, parse_platform_tag
 from ._wheel import SETTLE_NS, InputReader, Limits, Member, inflater, open_input
@@ -340,14 +348,21 @@ def judge(
     strictest = None
     family: tuple[Policy, ...] = ()
     if arch is not None and facts.elves:
-        family = policies.family(libc, arch)
+        family = policies.judged_family(libc, arch, _majority(e.arch for e in facts.elves))
         if len(family) == 1 and family[0].is_linux:
             notes.append(
                 f"no manylinux or musllinux policy exists for {arch}: linux_{arch} is the only tag such wheels can "
                 "carry (PyPI accepts it only for armv6l and armv7l)"
             )
+        elif family[0].arch != arch:
+            notes.append(
+                f"no manylinux or musllinux policy exists for {arch}; its files are {family[0].arch} by their ELF "
+                f"headers (EABI5 hard-float: the header cannot tell ARMv6 from ARMv7), so, as auditwheel does, "
+                f"they are judged against the {family[0].arch} policies; PyPI accepts linux_{arch} as declared, "
+                f"and pip on an {arch} system installs no {family[0].arch} wheel"
+            )
         best = best_policy(index, family)
-        sym = best_policy(index, family, check=Check.SYMBOL_VERSIONS)
+        sym = best_policy(index, family, checks=SYMBOL_CHECKS)
         strictest = evaluate_wheel(index, family[0])
 
     declared, unknown, declared_as = _declared(index, policies, allow, notes)

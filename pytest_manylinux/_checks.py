@@ -22,7 +22,14 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
 from ._model import Check, ElfFacts, Finding, Image, Libc, Policy, Violation, WheelFacts
-from ._policy import LOADER_SONAMES, RETIRED_IMAGES, expected_interpreters, musl_time64_symbols, version_key
+from ._policy import (
+    LOADER_SONAMES,
+    RETIRED_IMAGES,
+    expected_interpreters,
+    musl_libc_soname,
+    musl_time64_symbols,
+    version_key,
+)
 from ._stable_abi import (
     ABI3T_MINIMUM,
     Offender,
@@ -66,6 +73,7 @@ __all__ = [
     "inside",
     "is_libpython",
     "is_loader",
+    "is_module",
     "multiarch",
     "unfit_remedy",
     "unfit_summary",
@@ -354,6 +362,8 @@ def _library_remedy(elf: ElfFacts, ctx: Context, library: str) -> str:
     other = _other_libc(elf, ctx.policy)
     if other is not None:
         return other
+    if library == UPSTREAM_MUSL_LIBC:
+        return _upstream_musl_remedy(elf, ctx.policy)
     origin = posixpath.dirname(elf.path)
     copies = sorted(e.path for e in ctx.wheel.elves if library in (posixpath.basename(e.path), e.soname))
     if copies:
@@ -490,7 +500,9 @@ def _libraries(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         yield Violation(
             Check.LIBRARIES,
             lib,
-            hint="not on every system of this policy: bundle it (auditwheel repair) or drop it",
+            hint=_UPSTREAM_MUSL_HINT
+            if lib == UPSTREAM_MUSL_LIBC
+            else "not on every system of this policy: bundle it (auditwheel repair) or drop it",
             allowed_by=ctx.allow.library(lib),
             remedy=_library_remedy(elf, ctx, lib),
         )
@@ -589,7 +601,8 @@ def _interpreter_remedy(elf: ElfFacts, policy: Policy, allowed: Sequence[str]) -
 
 #: Architectures only ``linux_<arch>`` tags name (no manylinux or musllinux policy),
 #: and the ``e_machine`` of their files: the ELF header cannot tell armv6 from armv7,
-#: so a hard-float ARM file keeps its own ``linux_armv6l`` tag.
+#: so a hard-float ARM file meets its declared ``linux_armv6l`` tag (and, read as
+#: armv7l like auditwheel reads it, the armv7l policies decide its best tag).
 LINUX_ONLY_ARCHES: Mapping[str, frozenset[str]] = {
     "armv5l": frozenset({"EM_ARM"}),
     "armv6l": frozenset({"EM_ARM"}),
@@ -650,6 +663,9 @@ def _isa(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
         yield Violation(Check.ISA, elf.isa, expected=ctx.policy.arch, hint=hint, remedy=remedy)
 
 
+#: A CPython 2 ABI tag without the ``u`` (wide unicode, PEP 3149) flag: ``cp27m``, ``cp27dm``.
+_NARROW_ABI = re.compile(r"cp2\d+[a-tv-z]*")
+
 #: Subjects of the Python-ABI violations, read back by ``_evaluate.auditwheel_flags``.
 PYFPE_SUBJECT, UCS2_SUBJECT = "PyFPE_jbuf", "UCS2"
 
@@ -668,9 +684,11 @@ def _python_abi(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             remedy="built against a CPython configured --with-fpectl: rebuild against a standard one "
             "(the manylinux image's /opt/python)",
         )
-    # PEP 513 allows narrow-unicode cp27m wheels; only a wide (cp27mu) ABI tag, or none
-    # at all, promises an interpreter that lacks the UCS2 functions.
-    narrow = bool(ctx.wheel.abi_tags) and all(not tag.endswith("mu") for tag in ctx.wheel.abi_tags)
+    # PEP 513 allows narrow-unicode cp27m wheels; any other ABI tag (cp27mu, ``none``,
+    # which pip installs into wide builds too) or none at all promises an interpreter
+    # that may lack the UCS2 functions.
+    abi = ctx.wheel.abi_tags
+    narrow = bool(abi) and all(_NARROW_ABI.fullmatch(tag) for tag in abi)
     if elf.python_init.startswith("init") and not narrow:
         ucs2 = sorted({s.name for s in elf.undefined if "PyUnicodeUCS2_" in s.name and s.function})
         if ucs2:
@@ -705,6 +723,40 @@ def _musl_time64(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
             hint=f"built against musl 1.2 or later; {ctx.policy.name}'s musl has a 32-bit time_t here",
             remedy=_time64_remedy(ctx.policy),
         )
+
+
+#: The name upstream musl's toolchain (musl-gcc, musl-cross-make) records for the C library:
+#: musl's own build gives ``libc.so`` no soname, so ld writes the file name. Alpine's musl, the
+#: one musllinux images and systems have, carries the soname ``libc.musl-<arch>.so.1``, the
+#: only name the policies (auditwheel's ``_fixup_musl_libc_soname``) allow.
+UPSTREAM_MUSL_LIBC = "libc.so"
+_UPSTREAM_MUSL_HINT = "musl's C library under upstream musl's name; the policies know it only by Alpine's soname"
+
+
+def _upstream_musl_remedy(elf: ElfFacts, policy: Policy) -> str:
+    """Never graft ``libc.so``: on musl it is the C library itself, which is also the loader.
+
+    musl's loader answers every ``libc.*`` DT_NEEDED with itself (``load_library`` in
+    ``ldso/dynlink.c``), so the file loads; a grafted copy (what ``auditwheel repair``
+    would do where it finds ``/usr/lib/libc.so``) would be a second C library in the process.
+    glibc's ``libc.so`` is a linker script ld never records, so the name means a musl build.
+    """
+    name = posixpath.basename(elf.path)
+    if policy.libc is not Libc.MUSL:
+        return (
+            "never graft libc.so: it is musl's C library as upstream musl's toolchain (musl-gcc) names it "
+            "(glibc's libc.so is a linker script, never a DT_NEEDED), so this file was built against musl: "
+            "rebuild it against glibc, or ship it in a musllinux wheel"
+        )
+    soname = musl_libc_soname(policy.arch) or "libc.musl-<arch>.so.1"
+    loader = next(iter(expected_interpreters(Libc.MUSL, policy.arch)), "/lib/ld-musl-<arch>.so.1")
+    image = _own_image(policy) or next(iter(policy.images), None)
+    where = f"rebuild in {image.name} (its musl is {soname})" if image else f"relink against {soname}"
+    return (
+        f"never graft libc.so: on musl it is the C library itself, the loader {loader} (a grafted copy is a "
+        f"second libc); the file was linked against upstream musl (musl-gcc), whose libc.so has no soname: "
+        f"`patchelf --replace-needed libc.so {soname} {name}`, or {where}"
+    )
 
 
 def _time64_remedy(policy: Policy) -> str:
@@ -892,6 +944,31 @@ def extension(elf: ElfFacts) -> Extension | None:
 _CP_TAG = re.compile(r"cp(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)")
 
 
+#: Name prefixes of the Python C API (PEP 7, 384): what only a CPython provides.
+_PY_API = ("Py", "_Py")
+
+
+def is_module(elf: ElfFacts, ext: Extension) -> bool:
+    """Whether a file named like an extension module is one, by what its symbols say.
+
+    A file the importer calls exports a module hook (any ``PyInit_*``/``PyModExport_*``,
+    a misnamed one included, or Python 2's ``init<name>``) or binds the Python C API
+    (an undefined ``Py*``/``_Py*`` symbol). pycryptodome's 42 ``Crypto/**/*.abi3.so``
+    do neither: they are plain C libraries its ``_raw_api`` loads with ctypes/cffi by
+    path, so no import ever looks for their hook. Such a file is a note, not a failure.
+    """
+    hooks = _hooks(ext.module)
+    if any(e.startswith(("PyInit", "PyModExport")) or e in hooks for e in elf.exports):
+        return True
+    return any(s.name.startswith(_PY_API) for s in elf.undefined)
+
+
+def _import_candidate(elf: ElfFacts) -> Extension | None:
+    """The module a file is to the importer, only if its symbols say it is one (see :func:`is_module`)."""
+    ext = extension(elf)
+    return ext if ext is not None and is_module(elf, ext) else None
+
+
 def _cp_versions(tags: Iterable[str]) -> dict[tuple[int, int], set[str]]:
     """``cp311`` -> {(3, 11): {""}}, ``cp313t`` -> {(3, 13): {"t"}}: versions and their ABI flags."""
     out: dict[tuple[int, int], set[str]] = {}
@@ -911,9 +988,11 @@ def _extension_suffix(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     CPython 3.X looks only for ``.cpython-3X<flags>-<multiarch>.so``, ``.abi3.so`` (not on
     free-threaded builds) and ``.abi3t.so`` (3.15 and later) besides a bare ``.so``, so a
     file with another version, another build's flags, or another arch or C library in its
-    suffix is never found: ``ModuleNotFoundError``. A bare ``.so`` is always accepted.
+    suffix is never found: ``ModuleNotFoundError``. A bare ``.so`` is always accepted, and
+    so is a library loaded by path (ctypes, cffi: :func:`is_module`), whose suffix no
+    import reads.
     """
-    ext = extension(elf)
+    ext = _import_candidate(elf)
     if ext is None:
         return
     wheel = ctx.wheel
@@ -992,8 +1071,10 @@ def _module_init(elf: ElfFacts, ctx: Context) -> Iterable[Violation]:
     CPython 3 calls ``PyInit_<module>`` (``PyInitU_<punycode>`` for non-ASCII names); from
     3.15 ``PyModExport_<module>`` (PEP 793) is tried first. Python 2 calls ``init<module>``.
     A hidden or missing hook ends in "dynamic module does not define module export function".
+    A file that neither exports a hook nor binds the Python C API is a library loaded by
+    path (:func:`is_module`): :func:`import_warnings` notes it instead.
     """
-    ext = extension(elf)
+    ext = _import_candidate(elf)
     if ext is None:
         return
     pyinit, modexport, init2 = _hooks(ext.module)
@@ -1120,13 +1201,21 @@ _WARN_NAMES = 8
 
 
 def import_warnings(wheel: WheelFacts) -> tuple[str, ...]:
-    """Hygiene warnings of abi3 inputs, never failures: reserved exports and abi3t hazards.
+    """Notes on import-ability, never failures: libraries named like modules, reserved exports, abi3t hazards.
 
-    A defined ``Py*``/``_Py*`` export may clash with a later CPython, and an abi3t file
-    that imports a module API needing a static ``PyModuleDef`` (PEP 803) may not work
-    although it loads.
+    A file with an extension suffix that neither exports a module hook nor binds the
+    Python C API is loaded by path (ctypes, cffi), so the import checks skip it; the note
+    says so, in case one was meant to be imported. A defined ``Py*``/``_Py*`` export of
+    an abi3 input may clash with a later CPython, and an abi3t file that imports a module
+    API needing a static ``PyModuleDef`` (PEP 803) may not work although it loads.
     """
     out: list[str] = []
+    libraries = sorted(e.path for e in wheel.elves if (ext := extension(e)) is not None and not is_module(e, ext))
+    if libraries:
+        out.append(
+            f"{_some(libraries)}: named like extension modules, but export no PyInit_/PyModExport_ hook and import "
+            "no Python C API: libraries loaded by path (ctypes, cffi), not imported, so the import checks skip them"
+        )
     for elf in wheel.elves:
         claim = abi3_claim(wheel, elf)
         if claim is None:

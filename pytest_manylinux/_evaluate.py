@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
+    "SYMBOL_CHECKS",
     "Unfit",
     "WheelIndex",
     "auditwheel_flags",
@@ -165,13 +166,19 @@ def evaluate_wheel(index: WheelIndex, policy: Policy, allow: Allowances = NO_ALL
 _TAG_CHECKS = tuple(d for d in FILE_CHECKS if d.decides_tag)
 
 
-def best_policy(index: WheelIndex, family: Sequence[Policy], *, check: Check | None = None) -> Policy:
+#: What decides auditwheel's ``sym_tag``, the tag the symbols alone allow: their versions
+#: and, on 32-bit musl, the 64-bit ``time_t`` names that only musl 1.2 defines (a
+#: musllinux_1_2 wheel by its symbols is not musllinux_1_1 by its ``sym_tag``).
+SYMBOL_CHECKS = (Check.SYMBOL_VERSIONS, Check.MUSL_TIME64)
+
+
+def best_policy(index: WheelIndex, family: Sequence[Policy], *, checks: Sequence[Check] = ()) -> Policy:
     """The most compatible policy the wheel satisfies (auditwheel's overall tag).
 
-    With ``check``, only that check decides (``Check.SYMBOL_VERSIONS`` gives
-    auditwheel's ``sym_tag``). Allowances never change what a wheel really is.
+    With ``checks``, only those decide (:data:`SYMBOL_CHECKS` gives auditwheel's
+    ``sym_tag``). Allowances never change what a wheel really is.
     """
-    deciding = (REGISTRY[check],) if check else _TAG_CHECKS
+    deciding = tuple(REGISTRY[c] for c in checks) or _TAG_CHECKS
     for policy in family:
         if policy.is_linux:
             return policy

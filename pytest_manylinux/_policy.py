@@ -22,9 +22,10 @@ from ._errors import PolicyDataError, UnknownPolicyError, one_line
 from ._model import Image, Libc, Policy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 __all__ = [
+    "ARM_READ_AS",
     "IMAGES",
     "LOADER_SONAMES",
     "PYPI_LINUX_TAGS",
@@ -102,6 +103,11 @@ LOADER_SONAMES = frozenset(
     {path.rsplit("/", 1)[-1] for path in _GLIBC_INTERPRETERS_ALL}
     | {f"ld-musl-{arch}.so.1" for arch in (*_MUSL_ARCH.values(), "armv7", "arm", "x86", "i386", "ppc64le")}
 )
+
+
+#: ARM arches without policy data, and the arch auditwheel 6.8.2 reads their EABI5 hard-float
+#: files as (lddtree's ``_get_platform``; ``Architecture.detect`` maps armv8l the same way).
+ARM_READ_AS: Mapping[str, str] = {"armv6l": "armv7l", "armv8l": "armv7l"}
 
 
 #: The only ``linux_*`` platform tags PyPI accepts at upload (warehouse's
@@ -293,6 +299,22 @@ class PolicySet:
         if not found:
             found = (_linux(libc, arch),)
         return found
+
+    def judged_family(self, libc: Libc, arch: str, content: str | None) -> tuple[Policy, ...]:
+        """The policies a wheel's content is judged by: its arch's, else, when that arch has none, its files'.
+
+        auditwheel 6.8.2 has no armv6l (or armv8l) policy data; its lddtree
+        (``_get_platform``) reads every 32-bit little-endian ``EM_ARM`` file as armv7l
+        and then requires EABI5 hard-float, since the ELF header cannot tell ARMv6
+        code from ARMv7. So a ``linux_armv6l`` wheel of hard-float files is judged
+        against the armv7l policies, as ``auditwheel show`` judges it; a soft-float
+        file has no arch (``ElfFacts.arch`` is None) and keeps ``linux_<arch>``.
+        """
+        family = self.family(libc, arch)
+        if content is None or content != ARM_READ_AS.get(arch) or not family[0].is_linux:
+            return family
+        found = self.family(libc, content)
+        return family if found[0].is_linux else found
 
     def lookup(self, name: str, arch: str | None, libc: Libc | None = None) -> Policy:
         """Find a policy by name or alias, with or without an arch suffix.

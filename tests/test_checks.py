@@ -65,7 +65,7 @@ def test_python_abi_hazards_of_pep_513(  # noqa: PLR0917 - one parameter per col
 
 
 def test_narrow_unicode_is_fine_in_a_cp27m_wheel(tmp_path: Path, wheel: Callable[..., Path]) -> None:
-    """PEP 513 allows UCS2 builds tagged cp27m; only cp27mu (or no ABI tag) promises UCS4 (#9)."""
+    """PEP 513 allows UCS2 builds tagged cp27m; cp27mu, none or no ABI tag admit UCS4 builds (#9, #21)."""
     so = _compile(tmp_path, "ext_py2.c", "ext_py2.so")
     narrow = audit(wheel({"pkg/ext_py2.so": so}, name="narrow", tags="cp27-cp27m-manylinux1_x86_64"), "manylinux1")
     assert narrow.passed

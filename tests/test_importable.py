@@ -60,6 +60,8 @@ class Build(NamedTuple):
 MOD = Build("importable/mod.c", ("-DMODULE=mod",))
 OTHER = Build("importable/mod.c", ("-DMODULE=other",))  # exports PyInit_other, not PyInit_mod
 HIDDEN = Build("importable/mod.c", ("-DMODULE=mod", "-DHIDE_INIT"))
+NO_INIT = Build("importable/mod.c", ("-DMODULE=mod", "-DNO_INIT"))  # binds PyModule_Create2, exports no hook
+PLAIN = Build("importable/plainlib.c")  # a ctypes library: no hook, no Py* import
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +137,12 @@ ORACLE = {
     "abi3-missing-pyinit": Case(
         "pkg/mod.abi3.so", OTHER, f"cp36-abi3-{MANYLINUX}", imports=False, failing=Check.MODULE_INIT
     ),
+    "forgotten-pyinit": Case(
+        f"pkg/mod{_so()}", NO_INIT, f"{HOST}-{HOST}-{MANYLINUX}", imports=False, failing=Check.MODULE_INIT
+    ),
+    "abi3-forgotten-pyinit": Case(
+        "pkg/mod.abi3.so", NO_INIT, f"cp36-abi3-{MANYLINUX}", imports=False, failing=Check.MODULE_INIT
+    ),
     "wrong-version": Case(
         f"pkg/mod{_so('312')}", MOD, f"{HOST}-{HOST}-{MANYLINUX}", imports=False, failing=Check.EXTENSION_SUFFIX
     ),
@@ -203,6 +211,51 @@ def test_suffix_and_init_messages(compile_ext: Callable[..., Path], wheel: Calla
             "not exported: import fails with 'dynamic module does not define module export function'",
         ),
     ]
+
+
+# --- libraries loaded by path (ctypes, cffi) -----------------------------------------------------
+
+
+def _ctypes_loads(where: Path, member: str) -> tuple[bool, str]:
+    """Load ``member`` from an unpacked wheel the way pycryptodome's _raw_api does: ctypes, by path."""
+    code = f"import ctypes; assert ctypes.CDLL({str(where / member)!r}).plain_add(2, 3) == 5"
+    run = subprocess.run([sys.executable, "-s", "-c", code], capture_output=True, text=True, check=False)
+    return run.returncode == 0, run.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("member", "tags"),
+    [("pkg/_plain.abi3.so", f"cp36-abi3-{MANYLINUX}"), (f"pkg/_plain{_so()}", f"cp312-cp312-{MANYLINUX}")],
+    ids=["abi3-suffix", "version-suffix-of-another-cpython"],
+)
+def test_a_ctypes_library_with_an_extension_suffix_is_a_note_not_a_failure(
+    member: str, tags: str, compile_ext: Callable[..., Path], wheel: Callable[..., Path], tmp_path: Path
+) -> None:
+    """pycryptodome's case (#21): the file loads with ctypes, no import ever looks for a PyInit_ in it."""
+    whl = wheel({"pkg/__init__.py": b"", member: compile_ext(PLAIN)}, tags=tags)
+    with zipfile.ZipFile(whl) as z:
+        z.extractall(tmp_path / "site")
+    assert _ctypes_loads(tmp_path / "site", member) == (True, "")
+    audit = audit_wheel(whl)
+    assert verdict(audit, member, (*IMPORT_CHECKS, Check.STABLE_ABI)) == []
+    assert audit.passed
+    [note] = [n for n in audit.notes if "named like extension modules" in n]
+    assert note.startswith(f"{member}: named like extension modules, but export no PyInit_/PyModExport_ hook")
+    assert "libraries loaded by path (ctypes, cffi)" in note
+
+
+def test_an_extension_that_binds_the_c_api_still_needs_its_hook(
+    compile_ext: Callable[..., Path], wheel: Callable[..., Path]
+) -> None:
+    """The evidence is the C API import: a module that forgot PyInit_ is no ctypes library (#21)."""
+    built = compile_ext(NO_INIT)
+    undefined = subprocess.run(["readelf", "--dyn-syms", "-W", str(built)], capture_output=True, text=True, check=True)
+    assert "PyModule_Create2" in undefined.stdout
+    assert "PyInit_" not in undefined.stdout
+    whl = wheel({"pkg/mod.abi3.so": built}, tags=f"cp36-abi3-{MANYLINUX}")
+    audit = audit_wheel(whl)
+    assert [s for c, s, _ in verdict(audit, "pkg/mod.abi3.so", IMPORT_CHECKS)] == ["PyInit_mod"]
+    assert not [n for n in audit.notes if "named like extension modules" in n]
 
 
 # --- which files are extension modules --------------------------------------------------------

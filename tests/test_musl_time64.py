@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from builders import _ext, _stub, can_compile_m32
+from pypi_cache import CORPUS, WheelUnavailable, fetch
 from test_vs_auditwheel import auditwheel_show
 
 from pytest_manylinux._audit import audit
@@ -187,13 +188,14 @@ def test_time64_imports_fail_musllinux_1_1_and_decide_the_tag(
     assert audit(path, "musllinux_1_2").passed
     result = audit(path)
     assert result.best == "musllinux_1_2_i686"
+    assert result.sym_tag == "musllinux_1_2_i686"  # the time64 names are symbols: the symbol tag says so too
     assert result.passed  # its declared musllinux_1_2 tag is true
 
 
 def test_a_twin_without_time64_imports_is_musllinux_1_1(built: dict[str, Path], wheel: Callable[..., Path]) -> None:
     path = wheel({f"pkg/{built['time32'].name}": built["time32"]}, tags=TAG_1_1)
     assert audit(path, "musllinux_1_1").passed
-    assert audit(path).best == "musllinux_1_1_i686"
+    assert (audit(path).best, audit(path).sym_tag) == ("musllinux_1_1_i686", "musllinux_1_1_i686")
 
 
 def test_a_musllinux_1_1_tag_on_a_time64_wheel_is_false(built: dict[str, Path], wheel: Callable[..., Path]) -> None:
@@ -216,3 +218,17 @@ def test_auditwheel_cannot_tell_the_twins_apart(built: dict[str, Path], wheel: C
     time32 = wheel({f"pkg/{built['time32'].name}": built["time32"]}, name="twin", tags=TAG_1_2)
     assert auditwheel_show(time64)["overall_tag"] == auditwheel_show(time32)["overall_tag"]
     assert (audit(time64).best, audit(time32).best) == ("musllinux_1_2_i686", "musllinux_1_1_i686")
+
+
+@pytest.mark.pypi
+def test_pyzmq_musl_i686_symbol_tag_follows_its_time64_imports() -> None:
+    """pyzmq 27.0.0's musllinux_1_2_i686 wheel (#21): overall and symbol tag agree, with auditwheel's too."""
+    pinned = next(w for w in CORPUS if w.filename == "pyzmq-27.0.0-cp312-abi3-musllinux_1_2_i686.whl")
+    try:
+        path = fetch(pinned)
+    except WheelUnavailable as e:
+        pytest.skip(e.reason)
+    result = audit(path)
+    assert any(v.symbols for f in audit(path, "musllinux_1_1").verdicts[0].files for v in f.of(Check.MUSL_TIME64))
+    oracle = auditwheel_show(path)
+    assert (result.best, result.sym_tag) == (oracle["overall_tag"], oracle["sym_tag"]) == ("musllinux_1_2_i686",) * 2

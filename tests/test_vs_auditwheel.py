@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
+from builders import C_DIR, _stub
 from pypi_cache import CORPUS, PinnedWheel, WheelUnavailable, cache_dir, fetch
 
 from pytest_manylinux._audit import audit
@@ -220,3 +221,57 @@ def test_musl_extension_suffix_decides_the_family(wheel: Callable[..., Path], tm
     tagged = audit(wheel({f"pkg/{so.name}": so}, name="lie", tags="cp311-cp311-manylinux2014_x86_64"))
     [libc] = [v for f in tagged.verdicts[0].files for v in f.violations if v.check.value == "libc"]
     assert (libc.subject, libc.expected) == ("musl", "glibc")
+
+
+@pytest.mark.parametrize("abi", ["none", "cp27mu"])
+def test_ucs2_imports_under_an_abi_tag_that_admits_wide_builds(
+    abi: str, wheel: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``cp27-none`` installs into wide (UCS4) Python 2 builds too (#21): its UCS2 imports are
+    auditwheel's ``ucs2`` and keep every manylinux tag away. cp27mu is the control."""
+    libc = _stub(tmp_path / "libc.so.6", "stub_libc.c", "stub_libc.map")  # auditwheel reads the libc from it
+    link = ("-fno-builtin", "-Wl,--no-as-needed", f"-L{tmp_path}", f"-l:{libc.name}")
+    so = _gcc(tmp_path / "ext_py2.so", (C_DIR / "ext_py2.c").read_text(), *link)
+    path = wheel({"pkg/ext_py2.so": so}, name=f"py2_{abi}", tags=f"cp27-{abi}-linux_x86_64")
+    oracle = auditwheel_show(path)
+    assert oracle["ucs2"] is True
+    ours = audit(path)
+    assert ours.flags.ucs2 is True
+    compare(path)
+    assert ours.best == "linux_x86_64"
+
+
+MUSL_GCC_SO = C_DIR.parent / "cross" / "crossmod-musl-x86_64.so"  # Debian 12's musl-gcc (upstream musl 1.2.3)
+
+
+def test_upstream_musl_libc_name_is_never_to_be_grafted(wheel: Callable[..., Path]) -> None:
+    """musl-gcc links upstream musl's libc.so, which has no soname, so ld records ``libc.so`` (#21).
+
+    auditwheel allows only Alpine's soname (libc.musl-x86_64.so.1) and lists libc.so as an
+    external library, as we do; but grafting it would copy musl itself, the loader, into the
+    wheel. The fix names the loader and the rename, never ``auditwheel repair``.
+    """
+    readelf = subprocess.run(["readelf", "-d", str(MUSL_GCC_SO)], capture_output=True, text=True, check=True)
+    assert "Shared library: [libc.so]" in readelf.stdout
+    path = wheel(
+        {"pkg/crossmod.cpython-311-x86_64-linux-musl.so": MUSL_GCC_SO}, tags="cp311-cp311-musllinux_1_1_x86_64"
+    )
+    oracle = auditwheel_show(path)
+    ours = audit(path)
+    external = oracle["external_libs"]
+    assert isinstance(external, dict)
+    assert (ours.best, ours.flags.external_libs) == (oracle["overall_tag"], tuple(external))
+    [libc] = [v for f in ours.verdicts[0].files for v in f.violations if v.subject == "libc.so"]
+    assert "graft libc.so into" not in libc.remedy
+    assert "auditwheel repair" not in libc.remedy + libc.hint
+    assert libc.remedy.startswith(
+        "never graft libc.so: on musl it is the C library itself, the loader /lib/ld-musl-x86_64.so.1"
+    )
+    assert (
+        "`patchelf --replace-needed libc.so libc.musl-x86_64.so.1 crossmod.cpython-311-x86_64-linux-musl.so`"
+        in libc.remedy
+    )
+    glibc = audit(wheel({"pkg/crossmod.so": MUSL_GCC_SO}, name="asglibc", tags="cp311-cp311-manylinux2014_x86_64"))
+    [libc] = [v for f in glibc.verdicts[0].files for v in f.violations if v.subject == "libc.so"]
+    assert "this file was built against musl" in libc.remedy
+    assert "auditwheel repair" not in libc.remedy + libc.hint
