@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ._checks import FILE_CHECKS, WHEEL_CHECKS
-from ._errors import ManylinuxError, one_line
+from ._errors import ManylinuxError, node_name, one_line, plain, safe_output
 from ._locate import expand_wheels
 from ._render import DECLARED
 from ._session import session_of
@@ -124,22 +124,28 @@ class WheelFile(pytest.File):
         for definition in WHEEL_CHECKS:
             yield GateItem.from_parent(self, name=definition.id, audit=audit, check=definition.check, elf=None)
         for elf in audit.facts.elves:
-            yield ElfNode.from_parent(self, name=elf.path, audit=audit)
+            yield ElfNode.from_parent(self, name=node_name(elf.path), audit=audit, member=elf.path)
         if session.settings.baseline is not None:
             yield BaselineItem.from_parent(self, name=BASELINE_ITEM, audit=audit)
 
 
 class ElfNode(pytest.Collector):
-    """One ELF file of a wheel; its children are the file checks."""
+    """One ELF file of a wheel; its children are the file checks.
 
-    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+    Its name is the member's name escaped (:func:`~pytest_manylinux._errors.node_name`):
+    node IDs reach terminals and CI logs, and ``::`` separates their parts.
+    ``-k`` and node IDs select it by that name.
+    """
+
+    def __init__(self, *, audit: Audit, member: str, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
         self.audit = audit
+        self.member = member
 
     def collect(self) -> Iterator[pytest.Item]:
         for definition in FILE_CHECKS:
             yield GateItem.from_parent(
-                self, name=definition.id, audit=self.audit, check=definition.check, elf=self.name
+                self, name=definition.id, audit=self.audit, check=definition.check, elf=self.member
             )
 
 
@@ -156,7 +162,7 @@ class _Item(pytest.Item):
         style: Any = None,  # noqa: ANN401 - pytest's signature
     ) -> Any:  # noqa: ANN401 - str or pytest's TerminalRepr
         if isinstance(excinfo.value, (CheckFailedError, ManylinuxError)):
-            return str(excinfo.value)
+            return safe_output(str(excinfo.value))  # the sink: junit, -rf, the terminal and CI logs
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
@@ -198,10 +204,10 @@ class GateItem(_Item):
         self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path)}
         if any(v.counts for v in found):
             first = item_headline(self.audit, self.check, self.elf)
-            raise CheckFailedError(f"{first}\n{one_line(wheel)}\n{text}{self._facts()}")
+            raise CheckFailedError(f"{first}\n{plain(wheel)}\n{text}{self._facts()}")
         reasons = sorted({v.allowed_by for v in found if v.allowed_by})
         if reasons:
-            pytest.xfail("allowed: " + "; ".join(one_line(r) for r in reasons))
+            pytest.xfail(safe_output("allowed: " + "; ".join(one_line(r) for r in reasons)))
 
     def _facts(self) -> str:
         """Under ``-v``, what ``--show`` prints for the failing file (for the tags: the files that fail them)."""

@@ -8,8 +8,9 @@ symbols responsible, then the remedy.
 
 Every string that comes from a wheel (member names, sonames, symbols, RPATHs)
 is escaped for the format it is written to, and every list is capped, so a
-hostile wheel can neither rewrite a terminal or a job summary nor make a
-report grow without bound.
+hostile wheel can neither rewrite a terminal or a job summary, nor run a CI
+runner's workflow command (``##[...]``, ``::...::``), nor make a report grow
+without bound.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._checks import FILE_CHECKS, REGISTRY, WHEEL_CHECKS, CheckDef, Layout
-from ._errors import one_line
+from ._errors import plain
 from ._model import Audit, Check, ElfFacts, FileVerdict, Policy, Violation, WheelVerdict
 from ._policy import version_key
 
@@ -80,8 +81,8 @@ MAX_HEADLINE_CHARS = 200  # pytest's short summary line
 
 
 def _t(text: str) -> str:
-    """Escape for a terminal or plain text: no control character survives."""
-    return one_line(text)
+    """Escape for a terminal, a CI log or plain text: no control character, no workflow command survives."""
+    return plain(text)
 
 
 def _capped_text(text: str, limit: int) -> str:
@@ -962,8 +963,9 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(title: str, message: str, file: str | None = None) -> str:
-    props = ([f"file={_escape_property(file)}"] if file else []) + [f"title={_escape_property(title)}"]
-    return f"::error {','.join(props)}::{_escape_data(message)}"
+    """One ``::error`` command; every part escaped as text first (control and bidi characters, commands)."""
+    props = ([f"file={_escape_property(_t(file))}"] if file else []) + [f"title={_escape_property(_t(title))}"]
+    return f"::error {','.join(props)}::{_escape_data(_t(message))}"
 
 
 def render_annotations(doc: DocumentJSON, *, limit: int = MAX_ANNOTATIONS) -> list[str]:
