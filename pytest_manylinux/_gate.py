@@ -184,7 +184,7 @@ class GateItem(_Item):
         self.audit = audit
         self.check = check
         self.elf = elf
-        self.user_properties.append(("manylinux_check", check.value))
+        _check_property(self, check.value)
 
     def runtest(self) -> None:
         from ._render import check_result, item_headline, render_gate_item, wheel_info  # noqa: PLC0415
@@ -221,6 +221,17 @@ class GateItem(_Item):
         return "\n" + render_facts(self.audit, failing) if failing else ""
 
 
+def _check_property(item: pytest.Item, check: str) -> None:
+    """The junit ``manylinux_check`` property, only where the junit family allows testcase properties.
+
+    pytest's default family, xunit2, has no ``<properties>`` in a ``<testcase>``
+    (its schema, junit-10.xsd; pytest warns ``record_property`` users the same);
+    the check is the test case's name there anyway.
+    """
+    if item.config.getini("junit_family") in ("legacy", "xunit1"):
+        item.user_properties.append(("manylinux_check", check))
+
+
 def _in_target(audit: Audit, target: str, violation: object) -> bool:
     return any(
         violation in verdict.violations or any(violation in f.violations for f in verdict.files)
@@ -239,7 +250,7 @@ class BaselineItem(_Item):
     def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
         self.audit = audit
-        self.user_properties.append(("manylinux_check", BASELINE_ITEM))
+        _check_property(self, BASELINE_ITEM)
 
     def runtest(self) -> None:
         from ._render import baseline_headline, baseline_result, render_baseline, wheel_info  # noqa: PLC0415

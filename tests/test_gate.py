@@ -466,10 +466,52 @@ def test_junit_is_small_and_readable_and_json_is_0644(
     assert len(cases) == gate_items(1)
     lib = next(c for c in cases if c.get("name") == "libraries")
     assert lib.get("classname") == f"dist/{tls.name.replace('.', '_')}.tls/ext_unallowed{SO.replace('.', '_')}"
-    properties = {p.get("name"): p.get("value") for p in tree.findall(".//property")}
-    assert properties == {"manylinux_check": properties["manylinux_check"]}
-    assert all(len(p.get("value") or "") < 64 for p in tree.findall(".//property"))
+    assert not xunit2_problems(tree.getroot())  # pytest's default junit_family
     monkeypatch.undo()
+
+
+XSD = Path(__file__).parent / "data" / "junit-10.xsd"
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def xunit2_problems(root: ET.Element) -> list[str]:
+    """What in a junit tree the xunit2 schema (pytest's junit-10.xsd) does not allow.
+
+    No XSD validator is a dependency; this reads the schema's element
+    declarations (children by ``ref``, attributes, required attributes) and
+    checks every element against them, which is what our plugin can change.
+    """
+    schema = ET.parse(XSD).getroot()  # noqa: S314 - committed file
+    rules: dict[str, tuple[set[str], set[str], set[str]]] = {}
+    for element in schema.findall(f"{_XS}element"):
+        children = {e.get("ref") or "" for e in element.iter(f"{_XS}element")} - {""}
+        attributes = {a.get("name") or "" for a in element.iter(f"{_XS}attribute")}
+        required = {a.get("name") or "" for a in element.iter(f"{_XS}attribute") if a.get("use") == "required"}
+        rules[element.get("name") or ""] = (children, attributes, required)
+    found = []
+    for node in root.iter():
+        if node.tag not in rules:
+            found.append(f"<{node.tag}> is not in the schema")
+            continue
+        children, attributes, required = rules[node.tag]
+        found += [
+            f"<{c.tag}> inside <{node.tag}>"
+            for c in node
+            if c.tag not in children and node.tag not in ("system-out", "system-err")
+        ]
+        found += [f"{node.tag}@{a}" for a in set(node.attrib) - attributes]
+        found += [f"{node.tag} lacks @{a}" for a in required - set(node.attrib)]
+    return found
+
+
+def test_junit_is_valid_xunit2_and_xunit1_keeps_the_check_property(pytester: pytest.Pytester, tls: Path) -> None:
+    gate = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={tls}", "-p", "no:randomly"]
+    pytester.runpytest(*gate, "--junitxml=j2.xml").assert_outcomes(failed=2, passed=gate_items(1) - 2)
+    assert not xunit2_problems(ET.parse(pytester.path / "j2.xml").getroot())  # noqa: S314 - our own output
+    pytester.runpytest(*gate, "--junitxml=j1.xml", "-o", "junit_family=xunit1")
+    properties = ET.parse(pytester.path / "j1.xml").findall(".//testcase/properties/property")  # noqa: S314
+    assert {(p.get("name"), p.get("value")) for p in properties} >= {("manylinux_check", "libraries")}
+    assert all(len(p.get("value") or "") < 64 for p in properties)
 
 
 # 16 ------------------------------------------------------------------------------------------
