@@ -198,10 +198,12 @@ class GateItem(_Item):
             results.append(check_result(wheel, target, self.check, self.elf, mine))
         session = session_of(self.config)
         info: WheelInfoJSON | None = None
+        planned = None
         if wheel not in session.sent_info:  # each wheel's facts travel once per process
             session.sent_info.add(wheel)
             info = wheel_info(self.audit)
-        self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path)}
+            planned = planned_checks(self.config, self.audit)
+        self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path), "planned": planned}
         if any(v.counts for v in found):
             first = item_headline(self.audit, self.check, self.elf)
             raise CheckFailedError(f"{first}\n{plain(wheel)}\n{text}{self._facts()}")
@@ -219,6 +221,22 @@ class GateItem(_Item):
         verdicts = (*self.audit.verdicts, *self.audit.declared)
         failing = {f.path for v in verdicts for f in v.failing_files} if self.elf is None else {self.elf}
         return "\n" + render_facts(self.audit, failing) if failing else ""
+
+
+def planned_checks(config: pytest.Config, audit: Audit) -> dict[str, int]:
+    """Per target, how many checks the whole gate judges for this wheel: what ``-k`` and node IDs may leave out.
+
+    Sent with a wheel's first report, so the controller can tell a partial
+    run from a full pass under any selection and ``-n``.
+    """
+    from ._render import BASELINE_TARGET, audit_results  # noqa: PLC0415
+
+    counts: dict[str, int] = {}
+    for result in audit_results(audit, release=True):
+        counts[result["target"]] = counts.get(result["target"], 0) + 1
+    if session_of(config).settings.baseline is not None:
+        counts[BASELINE_TARGET] = 1
+    return counts
 
 
 def _check_property(item: pytest.Item, check: str) -> None:
@@ -266,7 +284,8 @@ class BaselineItem(_Item):
             raise CheckFailedError(str(e)) from None
         info: dict[str, Any] = {**wheel_info(self.audit), "baseline": comparison, "baseline_entry": entry}
         result = baseline_result(comparison)
-        self.stash[_RESULT] = {"results": [result], "info": info, "how": session.how(self.path)}
+        planned = planned_checks(self.config, self.audit)
+        self.stash[_RESULT] = {"results": [result], "info": info, "how": session.how(self.path), "planned": planned}
         if result["outcome"] == "failed":
             raise CheckFailedError(f"{baseline_headline(comparison)}\n{render_baseline(comparison)}")
 

@@ -64,6 +64,7 @@ class Reporter:
         self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
         self.baseline_lines: list[str] = []
         self.unused_lines: list[str] = []
+        self.planned: dict[str, dict[str, int]] = {}  # wheel -> target -> checks of the whole gate
 
     @property
     def session(self) -> Session:
@@ -81,6 +82,10 @@ class Reporter:
         if "error" in data:
             collected.errors[str(data["wheel"])] = str(data["error"])
             return
+        for wheel, counts in [(str(data["results"][0]["wheel"]), data["planned"])] if data.get("planned") else []:
+            mine = self.planned.setdefault(wheel, {})
+            for target, count in counts.items():
+                mine[target] = max(mine.get(target, 0), int(count))
         for raw in data.get("infos") or ([data["info"]] if data.get("info") else []):
             info = self._take_baseline(raw)
             collected.infos.setdefault(info["wheel"], cast("WheelInfoJSON", info))
@@ -161,7 +166,8 @@ class Reporter:
         for result in collected.results.values():
             by_wheel.setdefault(result["wheel"], []).append(result)
         wheels = [
-            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w)) for w, rs in by_wheel.items()
+            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w), self.planned.get(w))
+            for w, rs in by_wheel.items()
         ]
         errors = [collected.errors[w] for w in sorted(collected.errors)]
         return document(

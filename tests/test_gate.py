@@ -174,11 +174,42 @@ def test_reports_reflect_what_was_selected(pytester: pytest.Pytester, tls: Path,
     args[1] = f"--manylinux-wheel={good}"
     tags = pytester.runpytest(*args, "-k", "tags")
     tags.assert_outcomes(passed=1)
-    tags.stdout.fnmatch_lines(["PASS: 1 wheel", "note: * gate item(s) deselected (-k/-m): the verdict covers only*"])
-    assert json.loads((pytester.path / "r.json").read_text())["passed"] is True
+    tags.stdout.fnmatch_lines(
+        [
+            "partial: no failure, but not every check ran for 1 of 1 wheel",
+            "PARTIAL  *",
+            "note: * gate item(s) deselected*",
+        ]
+    )
+    doc = json.loads((pytester.path / "r.json").read_text())
+    assert doc["passed"] is True  # agrees with exit status 0
+    [w] = doc["wheels"]
+    assert w["partial"] is True  # but never a full pass (#19)
+    targets = {t["policy"]: (len(t["results"]), t["checks"], t["partial"]) for t in w["targets"]}
+    assert targets == {
+        "declared tags": (1, 1, False),
+        "manylinux_2_17_x86_64": (0, gate_items(1) - 1, True),
+    }
 
 
 # 5 -------------------------------------------------------------------------------------------
+
+
+def test_a_partial_gate_gets_no_check_mark(pytester: pytest.Pytester, good: Path) -> None:
+    """-k, node IDs and -x leave checks out: JSON and Markdown say partial, never ✅ (#19)."""
+    args = ["--manylinux-policy=manylinux2014", f"--manylinux-wheel={good}", "--manylinux-json=r.json"]
+    pytester.runpytest(*args, "--manylinux-markdown=part.md", "-k", "rpath or tags").assert_outcomes(passed=2)
+    markdown = (pytester.path / "part.md").read_text()
+    assert markdown.startswith("### pytest-manylinux: partial: no failure, but not every check ran for 1 of 1 wheel ⚠️")
+    [row] = [line for line in markdown.splitlines() if "| manylinux_2_17_x86_64 | manylinux_2_17_x86_64 |" in line]
+    assert f"| ⚠️ partial: 1 of {gate_items(1) - 1} checks ran |" in row
+    assert "✅" not in row
+    assert "| declared tags | ✅ pass |" in markdown  # the one check of that target did run
+    pytester.runpytest(*args, "--manylinux-markdown=full.md").assert_outcomes(passed=gate_items(1))
+    full = (pytester.path / "full.md").read_text()
+    assert full.startswith("### pytest-manylinux: PASS: 1 wheel ✅")
+    [w] = json.loads((pytester.path / "r.json").read_text())["wheels"]
+    assert (w["partial"], {t["partial"] for t in w["targets"]}) == (False, {False})
 
 
 def test_a_spec_that_matches_nothing_is_a_usage_error(pytester: pytest.Pytester) -> None:
