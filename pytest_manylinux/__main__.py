@@ -28,7 +28,7 @@ from ._config import (
     read_config,
     render_unused,
 )
-from ._errors import ManylinuxError
+from ._errors import ManylinuxError, safe_annotation, safe_json, safe_output
 from ._locate import NoWheelError, expand_wheels
 from ._policy import load_policies
 from ._render import (
@@ -275,8 +275,13 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _say(text: str, *, err: bool = False, end: str = "\n") -> None:
+    """Every line the CLI writes, through the last guard: no control character, no CI workflow command."""
+    print(safe_output(text), end=end, file=sys.stderr if err else sys.stdout)
+
+
 def _error(message: str) -> NoReturn:
-    print(f"pytest-manylinux: error: {message}", file=sys.stderr)
+    _say(f"pytest-manylinux: error: {message}", err=True)
     raise SystemExit(EXIT_ERROR)
 
 
@@ -293,7 +298,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
             _error("--update-baseline and --size-ratio need --baseline FILE (or manylinux_baseline in the config)")
         policies = load_policies(args.policy_files)
         if args.list_policies:
-            print(render_policies(policies))
+            _say(render_policies(policies))
             return EXIT_OK
         if not args.paths:
             _error("give at least one wheel, directory, ELF file or installed:NAME (or --list-policies)")
@@ -304,7 +309,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         _error(str(e))
     store = None if args.no_cache else DirCache(args.cache_dir or default_dir())
     if store is not None and (note := unsafe()):
-        print(f"pytest-manylinux: note: {note}", file=sys.stderr)
+        _say(f"pytest-manylinux: note: {note}", err=True)
     bounds = {option.field: getattr(args, option.field, None) for option in LIMIT_OPTIONS}
     limits = Limits(**{k: v for k, v in bounds.items() if v is not None})
     baseline = _baseline_entries(args, policies, store, limits) if args.baseline is not None else None
@@ -325,7 +330,7 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
     doc = {**doc, "exit_status": code, "passed": code == EXIT_OK}
     _print(output, doc, audits, baselines, verbose=args.verbose, show=args.show)
     for line in render_unused(unused, strict=strict):
-        print(f"pytest-manylinux: {line}", file=sys.stderr)
+        _say(f"pytest-manylinux: {line}", err=True)
     _annotate(doc)
     return code
 
@@ -343,7 +348,7 @@ def _gather(results: Iterable[Audit | str]) -> tuple[list[Audit], list[str]]:
             audits.append(result)
             continue
         errors.append(message)
-        print(f"pytest-manylinux: error: {message}", file=sys.stderr)
+        _say(f"pytest-manylinux: error: {message}", err=True)
     return audits, errors
 
 
@@ -457,7 +462,7 @@ def _annotate(doc: DocumentJSON) -> None:
         from ._render import render_annotations  # noqa: PLC0415 - only on GitHub Actions
 
         for line in render_annotations(doc):
-            print(line, file=sys.stderr)
+            print(safe_annotation(line), file=sys.stderr)
 
 
 def _audit_one(
@@ -555,18 +560,18 @@ def _print(
 ) -> None:
     try:
         if output == "json":
-            print(json.dumps(doc, indent=2))
+            _say(safe_json(json.dumps(doc, indent=2)))
         elif output == "markdown":
-            print(render_markdown(doc), end="")
+            _say(render_markdown(doc), end="")
         else:
             for result in audits:
-                print(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
+                _say(render_facts(result) if show else render_audit(result, verbose=verbose, release=True))
                 if result.facts.path in baselines:
-                    print(render_baseline(baselines[result.facts.path]))
+                    _say(render_baseline(baselines[result.facts.path]))
             # One last line for the whole run, matching the exit code: a wheel's own PASS
             # line never stands alone when a baseline, an allowlist or another input failed.
             if len(audits) + len(doc["errors"]) > 1 or (audits and not doc["passed"]):
-                print(run_verdict(doc))
+                _say(run_verdict(doc))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (``| head``) has seen enough; the verdict still decides the exit code.
@@ -629,7 +634,7 @@ def _ratchet(args: _Args, audits: list[Audit], entries: dict[str, Entry], source
             _error(str(e))
         state = "wrote" if wrote else "unchanged"
         counts = f"{added} added, {changed} changed, {len(merged) - added - changed} kept"
-        print(f"pytest-manylinux: baseline {source}: {state} ({counts})", file=sys.stderr)
+        _say(f"pytest-manylinux: baseline {source}: {state} ({counts})", err=True)
     return out
 
 
@@ -638,7 +643,7 @@ def entrypoint() -> NoReturn:
     try:
         code = main(sys.argv[1:])
     except KeyboardInterrupt:
-        print("pytest-manylinux: interrupted", file=sys.stderr)
+        _say("pytest-manylinux: interrupted", err=True)
         code = 128 + 2
     raise SystemExit(code)
 

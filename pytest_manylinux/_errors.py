@@ -6,6 +6,8 @@ when there is one), because a release gate audits many files in one run.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "InvalidELFError",
     "InvalidWheelError",
@@ -13,7 +15,12 @@ __all__ = [
     "PolicyDataError",
     "ScratchSpaceError",
     "UnknownPolicyError",
+    "node_name",
     "one_line",
+    "plain",
+    "safe_annotation",
+    "safe_json",
+    "safe_output",
 ]
 
 
@@ -26,6 +33,80 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+# -- workflow commands ----------------------------------------------------------------------
+#
+# A CI runner reads the job's output as commands: GitHub's runner
+# (actions/runner, src/Runner.Common/ActionCommand.cs) runs ``##[name ...]data``
+# found anywhere in a line (``TryParse``: ``IndexOf("##[")``) and ``::name ...::data``
+# at the start of a line once leading whitespace is trimmed (``TryParseV2``:
+# ``TrimStart().StartsWith("::")``). A wheel naming a member ``##[stop-commands]x``
+# would hide every annotation after it, ``::add-mask::...`` would mask our own
+# words. Both are written with one character escaped, ``\x23`` for ``#`` and
+# ``\x3a`` for ``:``, as one_line writes a control character: visible, and
+# read back by undoing the escape.
+
+# The runner finds both with .NET's culture-sensitive IndexOf/StartsWith, which skip
+# default-ignorable characters: the unprintable ones are escaped already (one_line),
+# these printable ones (combining grapheme joiner, variation selectors) may sit between.
+_IGNORABLE = "\u034f\u17b4\u17b5\u180b-\u180d\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_V1 = re.compile(f"(#[{_IGNORABLE}]*)#(?=[{_IGNORABLE}]*\\[)")
+_V2 = re.compile(f"^([\\s{_IGNORABLE}]*):(?=[{_IGNORABLE}]*:)")
+#: Our own annotations, and nothing else, may start a line with ``::`` (see _render.render_annotations).
+_ANNOTATION = re.compile(r"::error (?:file=[^:,]*,)?title=[^:,]*::.*")
+
+
+def _defuse(line: str) -> str:
+    """``line`` with no ``##[`` in it and no ``::`` at its start (after whitespace)."""
+    if "#" in line:
+        line = _V1.sub(r"\1\\x23", line)
+    return _V2.sub(r"\1\\x3a", line) if ":" in line else line
+
+
+def plain(text: str) -> str:
+    """A string from the input (a member name, soname, symbol, RPATH, tag) for a line of text.
+
+    one_line's escapes, and no workflow command can start inside it: the
+    renderer's escape for every wheel-derived string.
+    """
+    return _defuse(one_line(text))
+
+
+def node_name(member: str) -> str:
+    """A member name as a pytest node name: plain, with ``:`` and ``[`` escaped too.
+
+    A node ID given back to pytest is split at ``::`` and cut at its first
+    ``[`` (the parametrization of its last part: ``_pytest.main.resolve_collection_argument``),
+    so a name holding either would select nothing.
+    """
+    return plain(member).replace(":", "\\x3a").replace("[", "\\x5b")
+
+
+def safe_output(text: str) -> str:
+    """The last guard before text reaches a terminal, a log or a report file, whatever made it.
+
+    Per line: any unprintable character escaped, no ``##[``, no ``::`` at the
+    start. Text that passed through the renderer comes out unchanged.
+    """
+    return "\n".join(_defuse(line if line.isprintable() else one_line(line)) for line in text.split("\n"))
+
+
+def safe_annotation(line: str) -> str:
+    """One of our ``::error`` lines, kept a command when well-formed; anything else guarded as output."""
+    if line.isprintable() and _ANNOTATION.fullmatch(line):
+        return _V1.sub(r"\1\\x23", line)
+    return safe_output(line)
+
+
+def safe_json(text: str) -> str:
+    r"""JSON text with ``##[`` written ``#\u0023[``: json.loads reads the same string, the runner no command.
+
+    ``#`` occurs only inside JSON strings, where ``\u0023`` is the same
+    character; json.dumps' ensure_ascii already writes every control and
+    non-ASCII character as ``\uXXXX``, and indented JSON starts no line with ``::``.
+    """
+    return text.replace("##[", "#\\u0023[")
 
 
 #: Longest user-given name echoed back in a message: the line stays a line.

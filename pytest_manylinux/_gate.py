@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from ._checks import FILE_CHECKS, WHEEL_CHECKS
-from ._errors import ManylinuxError, one_line
+from ._errors import ManylinuxError, node_name, one_line, plain, safe_output
 from ._locate import expand_wheels
 from ._render import DECLARED
 from ._session import session_of
@@ -149,22 +149,28 @@ class WheelFile(pytest.File):
         for definition in WHEEL_CHECKS:
             yield GateItem.from_parent(self, name=definition.id, audit=audit, check=definition.check, elf=None)
         for elf in audit.facts.elves:
-            yield ElfNode.from_parent(self, name=elf.path, audit=audit)
+            yield ElfNode.from_parent(self, name=node_name(elf.path), audit=audit, member=elf.path)
         if session.settings.baseline is not None:
             yield BaselineItem.from_parent(self, name=BASELINE_ITEM, audit=audit)
 
 
 class ElfNode(pytest.Collector):
-    """One ELF file of a wheel; its children are the file checks."""
+    """One ELF file of a wheel; its children are the file checks.
 
-    def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
+    Its name is the member's name escaped (:func:`~pytest_manylinux._errors.node_name`):
+    node IDs reach terminals and CI logs, and ``::`` separates their parts.
+    ``-k`` and node IDs select it by that name.
+    """
+
+    def __init__(self, *, audit: Audit, member: str, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
         self.audit = audit
+        self.member = member
 
     def collect(self) -> Iterator[pytest.Item]:
         for definition in FILE_CHECKS:
             yield GateItem.from_parent(
-                self, name=definition.id, audit=self.audit, check=definition.check, elf=self.name
+                self, name=definition.id, audit=self.audit, check=definition.check, elf=self.member
             )
 
 
@@ -181,7 +187,7 @@ class _Item(pytest.Item):
         style: Any = None,  # noqa: ANN401 - pytest's signature
     ) -> Any:  # noqa: ANN401 - str or pytest's TerminalRepr
         if isinstance(excinfo.value, (CheckFailedError, ManylinuxError)):
-            return str(excinfo.value)
+            return safe_output(str(excinfo.value))  # the sink: junit, -rf, the terminal and CI logs
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
@@ -203,7 +209,7 @@ class GateItem(_Item):
         self.audit = audit
         self.check = check
         self.elf = elf
-        self.user_properties.append(("manylinux_check", check.value))
+        _check_property(self, check.value)
 
     def runtest(self) -> None:
         from ._render import check_result, item_headline, render_gate_item, wheel_info  # noqa: PLC0415
@@ -217,16 +223,18 @@ class GateItem(_Item):
             results.append(check_result(wheel, target, self.check, self.elf, mine))
         session = session_of(self.config)
         info: WheelInfoJSON | None = None
+        planned = None
         if wheel not in session.sent_info:  # each wheel's facts travel once per process
             session.sent_info.add(wheel)
             info = wheel_info(self.audit)
-        self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path)}
+            planned = planned_checks(self.config, self.audit)
+        self.stash[_RESULT] = {"results": results, "info": info, "how": session.how(self.path), "planned": planned}
         if any(v.counts for v in found):
             first = item_headline(self.audit, self.check, self.elf)
-            raise CheckFailedError(f"{first}\n{one_line(wheel)}\n{text}{self._facts()}")
+            raise CheckFailedError(f"{first}\n{plain(wheel)}\n{text}{self._facts()}")
         reasons = sorted({v.allowed_by for v in found if v.allowed_by})
         if reasons:
-            pytest.xfail("allowed: " + "; ".join(one_line(r) for r in reasons))
+            pytest.xfail(safe_output("allowed: " + "; ".join(one_line(r) for r in reasons)))
 
     def _facts(self) -> str:
         """Under ``-v``, what ``--show`` prints for the failing file (for the tags: the files that fail them)."""
@@ -238,6 +246,33 @@ class GateItem(_Item):
         verdicts = (*self.audit.verdicts, *self.audit.declared)
         failing = {f.path for v in verdicts for f in v.failing_files} if self.elf is None else {self.elf}
         return "\n" + render_facts(self.audit, failing) if failing else ""
+
+
+def planned_checks(config: pytest.Config, audit: Audit) -> dict[str, int]:
+    """Per target, how many checks the whole gate judges for this wheel: what ``-k`` and node IDs may leave out.
+
+    Sent with a wheel's first report, so the controller can tell a partial
+    run from a full pass under any selection and ``-n``.
+    """
+    from ._render import BASELINE_TARGET, audit_results  # noqa: PLC0415
+
+    counts: dict[str, int] = {}
+    for result in audit_results(audit, release=True):
+        counts[result["target"]] = counts.get(result["target"], 0) + 1
+    if session_of(config).settings.baseline is not None:
+        counts[BASELINE_TARGET] = 1
+    return counts
+
+
+def _check_property(item: pytest.Item, check: str) -> None:
+    """The junit ``manylinux_check`` property, only where the junit family allows testcase properties.
+
+    pytest's default family, xunit2, has no ``<properties>`` in a ``<testcase>``
+    (its schema, junit-10.xsd; pytest warns ``record_property`` users the same);
+    the check is the test case's name there anyway.
+    """
+    if item.config.getini("junit_family") in ("legacy", "xunit1"):
+        item.user_properties.append(("manylinux_check", check))
 
 
 def _in_target(audit: Audit, target: str, violation: object) -> bool:
@@ -258,7 +293,7 @@ class BaselineItem(_Item):
     def __init__(self, *, audit: Audit, **kwargs: Any) -> None:  # noqa: ANN401 - forwarded to pytest
         super().__init__(**kwargs)
         self.audit = audit
-        self.user_properties.append(("manylinux_check", BASELINE_ITEM))
+        _check_property(self, BASELINE_ITEM)
 
     def runtest(self) -> None:
         from ._render import baseline_headline, baseline_result, render_baseline, wheel_info  # noqa: PLC0415
@@ -274,7 +309,8 @@ class BaselineItem(_Item):
             raise CheckFailedError(str(e)) from None
         info: dict[str, Any] = {**wheel_info(self.audit), "baseline": comparison, "baseline_entry": entry}
         result = baseline_result(comparison)
-        self.stash[_RESULT] = {"results": [result], "info": info, "how": session.how(self.path)}
+        planned = planned_checks(self.config, self.audit)
+        self.stash[_RESULT] = {"results": [result], "info": info, "how": session.how(self.path), "planned": planned}
         if result["outcome"] == "failed":
             raise CheckFailedError(f"{baseline_headline(comparison)}\n{render_baseline(comparison)}")
 

@@ -8,8 +8,9 @@ symbols responsible, then the remedy.
 
 Every string that comes from a wheel (member names, sonames, symbols, RPATHs)
 is escaped for the format it is written to, and every list is capped, so a
-hostile wheel can neither rewrite a terminal or a job summary nor make a
-report grow without bound.
+hostile wheel can neither rewrite a terminal or a job summary, nor run a CI
+runner's workflow command (``##[...]``, ``::...::``), nor make a report grow
+without bound.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._checks import FILE_CHECKS, REGISTRY, WHEEL_CHECKS, CheckDef, Layout
-from ._errors import one_line
+from ._errors import plain
 from ._model import Audit, Check, ElfFacts, FileVerdict, Policy, Violation, WheelVerdict
 from ._policy import version_key
 
@@ -80,8 +81,8 @@ MAX_HEADLINE_CHARS = 200  # pytest's short summary line
 
 
 def _t(text: str) -> str:
-    """Escape for a terminal or plain text: no control character survives."""
-    return one_line(text)
+    """Escape for a terminal, a CI log or plain text: no control character, no workflow command survives."""
+    return plain(text)
 
 
 def _capped_text(text: str, limit: int) -> str:
@@ -470,6 +471,8 @@ class TargetJSON(TypedDict):
     policy: str
     passed: bool
     results: list[ResultJSON]
+    checks: int  # how many checks a full run judges for this target
+    partial: bool  # fewer ran (-k, -m, node IDs, -x): never a full pass
 
 
 class WheelInfoJSON(TypedDict):
@@ -522,6 +525,7 @@ class _BaselineKey(TypedDict, total=False):
 
 class WheelJSON(WheelInfoJSON, _BaselineKey):
     passed: bool
+    partial: bool
     targets: list[TargetJSON]
 
 
@@ -630,23 +634,34 @@ def wheel_info(audit: Audit) -> WheelInfoJSON:
     }
 
 
-def wheel_json(info: WheelInfoJSON, results: Sequence[ResultJSON], baseline: BaselineJSON | None = None) -> WheelJSON:
+def wheel_json(
+    info: WheelInfoJSON,
+    results: Sequence[ResultJSON],
+    baseline: BaselineJSON | None = None,
+    planned: Mapping[str, int] | None = None,
+) -> WheelJSON:
     """One wheel's entry: its info plus the results of the checks that ran, per target.
 
     The gate under ``-k`` runs some checks; the CLI runs all. The wheel passes
-    when every result that ran does. ``baseline`` is its comparison with the
-    baseline, when one was given.
+    when every result that ran does; ``planned`` (target -> checks of a full
+    run) marks a target with fewer results, or none, as partial.
+    ``baseline`` is its comparison with the baseline, when one was given.
     """
-    by_target: dict[str, list[ResultJSON]] = {}
+    by_target: dict[str, list[ResultJSON]] = {target: [] for target in planned or {}}
     for result in sorted(results, key=lambda r: (r["target"], r["file"] or "", r["check"])):
         by_target.setdefault(result["target"], []).append(result)
+    targets: list[TargetJSON] = []
+    for target, rs in sorted(by_target.items(), key=lambda item: _natural(item[0])):
+        checks = max(len(rs), (planned or {}).get(target, 0))
+        passed = all(r["outcome"] != "failed" for r in rs)
+        targets.append(
+            {"policy": target, "passed": passed, "results": rs, "checks": checks, "partial": len(rs) < checks}
+        )
     out = WheelJSON(
         **info,  # type: ignore[typeddict-item]  # "baseline" is optional and set below
         passed=all(r["outcome"] != "failed" for r in results),
-        targets=[
-            {"policy": target, "passed": all(r["outcome"] != "failed" for r in rs), "results": rs}
-            for target, rs in sorted(by_target.items(), key=lambda item: _natural(item[0]))
-        ],
+        partial=any(t["partial"] for t in targets),
+        targets=targets,
     )
     if baseline is not None:
         out["baseline"] = baseline
@@ -854,6 +869,8 @@ def _target_verdict(target: TargetJSON) -> str:
     outcomes = {r["outcome"] for r in target["results"]}
     if "failed" in outcomes:
         return "FAIL"
+    if target["partial"]:
+        return f"partial: {len(target['results'])} of {target['checks']} checks ran"
     if "xfailed" in outcomes:
         return "expected failure (xfail)"
     return "pass, with allowed violations" if "allowed" in outcomes else "pass"
@@ -871,6 +888,9 @@ def run_verdict(doc: DocumentJSON) -> str:
         return f"FAIL: every wheel passes, but the run failed (exit status {doc['exit_status']})"
     if not n:
         return "no wheel judged in this run"  # never "PASS" for nothing (--collect-only, -k selecting none)
+    partial = sum(w["partial"] for w in doc["wheels"])
+    if partial:  # never "PASS" for a part of the gate (-k, -m, node IDs, -x)
+        return f"partial: no failure, but not every check ran for {partial} of {n} wheel{'s' if n != 1 else ''}"
     return f"PASS: {n} wheel{'s' if n != 1 else ''}"
 
 
@@ -880,18 +900,21 @@ def render_summary(doc: DocumentJSON, hows: dict[str, str] | None = None) -> lis
     for wheel in doc["wheels"]:
         how = (hows or {}).get(wheel["wheel"], "")
         flag = f"  [{how}: not the wheel you will upload]" if how.startswith("built") else ""
-        lines.append(f"{'PASS' if wheel['passed'] else 'FAIL'}  {_t(wheel['wheel'])}{flag}")
+        lines.append(f"{_wheel_word(wheel)}  {_t(wheel['wheel'])}{flag}")
         declared = " ".join(wheel["declared_tags"]) or "-"
         lines.append(f"      declared: {_t(declared)}  most compatible: {_t(wheel['overall_tag'] or '(no ELF files)')}")
         for target in wheel["targets"]:
             checks = len(target["results"])
-            lines.append(
-                f"      {_t(target['policy'])}: {_target_verdict(target)} ({checks} check{'s' if checks != 1 else ''})"
-            )
+            count = "" if target["partial"] else f" ({checks} check{'s' if checks != 1 else ''})"
+            lines.append(f"      {_t(target['policy'])}: {_target_verdict(target)}{count}")
             lines.extend(f"        {_t(p)}" for p in _target_problems(target))  # under the target they fail
         lines.extend(f"      {_t(n)}" for n in _baseline_notes(wheel))
     lines.extend(f"ERROR {_t(e)}" for e in doc["errors"])
     return lines
+
+
+def _wheel_word(wheel: WheelJSON) -> str:
+    return "FAIL" if not wheel["passed"] else ("PARTIAL" if wheel["partial"] else "PASS")
 
 
 def _baseline_notes(wheel: WheelJSON) -> list[str]:
@@ -922,7 +945,7 @@ def markdown_cell(text: str) -> str:
 def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> str:
     """A GitHub-flavoured Markdown section for ``$GITHUB_STEP_SUMMARY``: one row per wheel and target."""
     verdict = run_verdict(doc)
-    mark = "✅" if doc["passed"] else "❌"
+    mark = "❌" if not doc["passed"] else ("⚠️" if any(w["partial"] for w in doc["wheels"]) else "✅")
     lines = [
         f"### {title}: {markdown_cell(verdict)} {mark}",
         "",
@@ -931,7 +954,8 @@ def render_markdown(doc: DocumentJSON, *, title: str = "pytest-manylinux") -> st
     ]
     for wheel in doc["wheels"]:
         name = wheel["wheel"].replace("\\", "/").rsplit("/", 1)[-1]
-        for target in wheel["targets"] or [{"policy": "-", "passed": wheel["passed"], "results": []}]:
+        none: TargetJSON = {"policy": "-", "passed": wheel["passed"], "results": [], "checks": 0, "partial": False}
+        for target in wheel["targets"] or [none]:
             verdict = _target_verdict(target)
             result = "❌ fail" if verdict == "FAIL" else ("⚠️ " if verdict != "pass" else "✅ ") + verdict
             mine = _target_problems(target)
@@ -962,8 +986,9 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(title: str, message: str, file: str | None = None) -> str:
-    props = ([f"file={_escape_property(file)}"] if file else []) + [f"title={_escape_property(title)}"]
-    return f"::error {','.join(props)}::{_escape_data(message)}"
+    """One ``::error`` command; every part escaped as text first (control and bidi characters, commands)."""
+    props = ([f"file={_escape_property(_t(file))}"] if file else []) + [f"title={_escape_property(_t(title))}"]
+    return f"::error {','.join(props)}::{_escape_data(_t(message))}"
 
 
 def render_annotations(doc: DocumentJSON, *, limit: int = MAX_ANNOTATIONS) -> list[str]:

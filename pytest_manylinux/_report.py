@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from ._errors import safe_annotation, safe_json, safe_output
 from ._files import write_atomically
 from ._session import Session, session_of
 
@@ -63,6 +64,7 @@ class Reporter:
         self.recorded: dict[str, dict[str, dict[str, Any]]] = {}  # baseline file -> family -> entry (JSON)
         self.baseline_lines: list[str] = []
         self.unused_lines: list[str] = []
+        self.planned: dict[str, dict[str, int]] = {}  # wheel -> target -> checks of the whole gate
 
     @property
     def session(self) -> Session:
@@ -80,6 +82,10 @@ class Reporter:
         if "error" in data:
             collected.errors[str(data["wheel"])] = str(data["error"])
             return
+        for wheel, counts in [(str(data["results"][0]["wheel"]), data["planned"])] if data.get("planned") else []:
+            mine = self.planned.setdefault(wheel, {})
+            for target, count in counts.items():
+                mine[target] = max(mine.get(target, 0), int(count))
         for raw in data.get("infos") or ([data["info"]] if data.get("info") else []):
             info = self._take_baseline(raw)
             collected.infos.setdefault(info["wheel"], cast("WheelInfoJSON", info))
@@ -95,7 +101,7 @@ class Reporter:
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
                 reporter.ensure_newline()
-                reporter.write_line(self.session.header())
+                reporter.write_line(safe_output(self.session.header()))
 
     def _take_baseline(self, info: dict[str, Any]) -> dict[str, Any]:
         """Keep a baseline comparison and the entry to record, which ride on a wheel's info; return the info."""
@@ -160,7 +166,8 @@ class Reporter:
         for result in collected.results.values():
             by_wheel.setdefault(result["wheel"], []).append(result)
         wheels = [
-            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w)) for w, rs in by_wheel.items()
+            wheel_json(collected.infos.get(w) or _bare_info(w), rs, self.baselines.get(w), self.planned.get(w))
+            for w, rs in by_wheel.items()
         ]
         errors = [collected.errors[w] for w in sorted(collected.errors)]
         return document(
@@ -188,11 +195,10 @@ class Reporter:
         if not (wanted or collected.results or collected.errors or self.session.gated):
             return
         self.document = self._document(int(session.exitstatus))
-        from ._render import render_markdown  # noqa: PLC0415
 
         for path, text, mode in (
-            (settings.json_path, lambda d: json.dumps(d, indent=2) + "\n", "w"),
-            (settings.markdown_path, render_markdown, "a"),
+            (settings.json_path, _json_text, "w"),
+            (settings.markdown_path, _markdown_text, "a"),
         ):
             if path is None:
                 continue
@@ -222,7 +228,7 @@ class Reporter:
 
         lines = render_annotations(document)
         if lines:
-            sys.stderr.write("\n".join(lines) + "\n")
+            sys.stderr.write("\n".join(safe_annotation(line) for line in lines) + "\n")
             sys.stderr.flush()
 
     def _unused_allowances(self, session: pytest.Session) -> None:
@@ -266,20 +272,35 @@ class Reporter:
         from ._render import render_summary  # noqa: PLC0415
 
         terminalreporter.section("manylinux")
+        # Every line through the last guard: wheel names reach CI logs from here.
         for line in render_summary(self.document, self.session.collected.hows) if self.document else ():
-            terminalreporter.line(line)
+            terminalreporter.line(safe_output(line))
         for line in self.baseline_lines:
-            terminalreporter.line(line)
+            terminalreporter.line(safe_output(line))
         for line in self.unused_lines:
             terminalreporter.line(
-                line, yellow=not self.session.settings.strict_allowlist, red=self.session.settings.strict_allowlist
+                safe_output(line),
+                yellow=not self.session.settings.strict_allowlist,
+                red=self.session.settings.strict_allowlist,
             )
         if self.deselected:
             terminalreporter.line(
                 f"note: {self.deselected} gate item(s) deselected (-k/-m): the verdict covers only the checks that ran"
             )
         for error in self.write_errors:
-            terminalreporter.line(f"ERROR {error}", red=True)
+            terminalreporter.line(safe_output(f"ERROR {error}"), red=True)
+
+
+def _json_text(doc: DocumentJSON) -> str:
+    """The JSON report's text: no workflow command in it, the same strings for json.loads."""
+    return safe_json(json.dumps(doc, indent=2)) + "\n"
+
+
+def _markdown_text(doc: DocumentJSON) -> str:
+    """The Markdown report's text, through the last guard (a job summary is also printed in logs)."""
+    from ._render import render_markdown  # noqa: PLC0415
+
+    return safe_output(render_markdown(doc))
 
 
 def _bare_info(wheel: str) -> WheelInfoJSON:

@@ -66,7 +66,9 @@ def _usage_errors() -> Iterator[None]:
     except ManylinuxError as e:
         message = str(e)
     if message is not None:
-        raise pytest.UsageError(message)
+        from ._errors import safe_output  # noqa: PLC0415
+
+        raise pytest.UsageError(safe_output(message))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -123,7 +125,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
             "manylinux: --manylinux-wheel without --manylinux-policy: only marked tests use the wheels; "
             "add --manylinux-policy=NAME (or auto) to gate them"
         )
-    return lines or None
+    return _safe(lines) or None
+
+
+def _safe(lines: list[str]) -> list[str]:
+    """Lines for pytest to write, through the last guard (wheel paths and names reach CI logs)."""
+    from ._errors import safe_output  # noqa: PLC0415
+
+    return [safe_output(line) for line in lines]
 
 
 def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str] | None:
@@ -140,7 +149,7 @@ def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Ite
     if not any(uses_plugin(item) for item in items):
         return None
     session.header_shown = True
-    return [session.header()]
+    return _safe([session.header()])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -171,7 +180,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
     failures = item.stash.get(FAILURES, [])
     if failures:
-        pytest.fail("\n".join(failures), pytrace=False)
+        from ._errors import safe_output  # noqa: PLC0415
+
+        pytest.fail(safe_output("\n".join(failures)), pytrace=False)
     return (yield)
 
 
@@ -188,7 +199,7 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
 @contextlib.contextmanager
 def _one_line() -> Iterator[None]:
     """Any of our errors raised in a fixture ends the test with one line, not our stack."""
-    from ._errors import ManylinuxError  # noqa: PLC0415
+    from ._errors import ManylinuxError, safe_output  # noqa: PLC0415
 
     message = None
     try:
@@ -197,7 +208,7 @@ def _one_line() -> Iterator[None]:
         message = str(e)
     if message is not None:
         # Raised while the context manager handles the error: drop that context, or pytest shows it twice.
-        raise pytest.fail.Exception(message, pytrace=False) from None
+        raise pytest.fail.Exception(safe_output(message), pytrace=False) from None
 
 
 @pytest.fixture(scope="session")
@@ -227,7 +238,7 @@ def _progress(config: pytest.Config) -> Callable[[str], None] | None:
 
     def write(line: str) -> None:
         with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-            reporter.write_line(line)
+            reporter.write_line(_safe([line])[0])
 
     return write
 

@@ -279,6 +279,36 @@ def compile_fixtures(out_dir: Path) -> Fixtures:
     )
 
 
+#: The names ext_hostile.c is linked with, each 48 bytes, overwritten by :func:`hostile_strings_ext`.
+HOSTILE_SYMBOL = b"hostile_symbol_" + b"q" * 33
+HOSTILE_SONAME = b"libhostile_soname" + b"s" * 28 + b".so"
+HOSTILE_RPATH = b"/hostile_rpath" + b"r" * 34
+
+
+def hostile_strings_ext(out_dir: Path, *, symbol: bytes, soname: bytes, rpath: bytes) -> Path:
+    """An extension whose undefined symbol (at GLIBC_2.99), DT_NEEDED soname and DT_RPATH are these bytes.
+
+    Linked against stubs under 48-byte placeholder names, then every copy of
+    each placeholder in the file (``.dynstr``, ``.strtab``) is overwritten,
+    padded with ``x``: the strings ld.so and readelf read, whatever bytes a
+    toolchain would refuse to write.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _stub(out_dir / "libc.so.6", "stub_hostile_libc.c", "stub_hostile_libc.map")
+    _stub(out_dir / HOSTILE_SONAME.decode(), "stub_hostile_needed.c", None)
+    libs = (f"-L{out_dir}", "-l:libc.so.6", f"-l:{HOSTILE_SONAME.decode()}")
+    rpath_flag = f"-Wl,--disable-new-dtags,-rpath,{HOSTILE_RPATH.decode()}"
+    path = _ext(out_dir, "ext_hostile", "ext_hostile.c", *libs, rpath_flag)
+    data = path.read_bytes()
+    for placeholder, value in ((HOSTILE_SYMBOL, symbol), (HOSTILE_SONAME, soname), (HOSTILE_RPATH, rpath)):
+        if len(value) > len(placeholder) or b"\0" in value or placeholder not in data:
+            msg = f"{value!r} does not fit the {len(placeholder)}-byte placeholder {placeholder!r}"
+            raise ValueError(msg)
+        data = data.replace(placeholder, value.ljust(len(placeholder), b"x"))
+    path.write_bytes(data)
+    return path
+
+
 # --------------------------------------------------------------------------
 # Wheels
 # --------------------------------------------------------------------------

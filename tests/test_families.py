@@ -161,8 +161,8 @@ def test_annotations_escape_wheel_derived_strings() -> None:
     assert first.startswith("::error file=dist/a%2Cb%3Ac.whl,title=libraries%3A a%2Cb%3Ac.whl::")
     assert "\n" not in first
     assert "\r" not in first
-    assert "evil%250A::warning::x%0D%0Anext" in first
-    assert error == "::error title=pytest-manylinux error::bad%0Aline 100%25"
+    assert "evil%250A::warning::x\\r\\nnext" in first  # control characters shown escaped, as in text (#19)
+    assert error == "::error title=pytest-manylinux error::bad\\nline 100%25"
 
 
 def test_annotations_are_capped() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from pytest_manylinux._audit import audit
 from pytest_manylinux._checks import REGISTRY
+from pytest_manylinux._errors import plain, safe_annotation, safe_json, safe_output
 from pytest_manylinux._model import Check, FileVerdict, Violation
 from pytest_manylinux._render import (
     MAX_LINES,
@@ -143,6 +144,36 @@ def test_reports_of_a_hostile_wheel_are_escaped(fx: Fixtures, wheel: Callable[..
     text = "\n".join(render_summary(doc))
     assert "a`b](x)![i](y)|c.so" in text  # plain text needs no Markdown escaping
     assert json.loads(json.dumps(doc))["wheels"][0]["files"][0]["path"] == "pkg/a`b](x)![i](y)|c.so"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("##[stop-commands]x", "#\\x23[stop-commands]x"),
+        ("###[x", "##\\x23[x"),
+        ("#\ufe0f#[x", "#\ufe0f\\x23[x"),  # .NET's culture-sensitive IndexOf skips a variation selector
+        ("::add-mask::y", "\\x3a:add-mask::y"),
+        ("  \u034f::x", "  \u034f\\x3a:x"),
+        ("\u00a0::x", "\\xa0::x"),  # the runner's TrimStart would drop U+00A0: escaped, nothing trims it
+        ("a::b", "a::b"),  # not at a line's start: no command
+        ("x\x1b[31m\u202e", "x\\x1b[31m\\u202e"),
+    ],
+)
+def test_workflow_commands_are_escaped_visibly(text: str, shown: str) -> None:
+    """GitHub's runner: ``##[`` anywhere, ``::`` at a line's start after whitespace (#19)."""
+    assert plain(text) == shown
+    assert plain(shown) == shown  # idempotent: text escaped once passes every later guard unchanged
+    assert safe_output(f"{text}\n{text}") == f"{shown}\n{shown}"
+    assert safe_annotation(text) == shown
+    assert json.loads(safe_json(json.dumps(text))) == text
+
+
+def test_only_a_well_formed_annotation_keeps_its_command() -> None:
+    ours = "::error file=a.whl,title=rpath%3A a.whl::a.whl: rpath fails #\\x23[x"
+    assert safe_annotation(ours) == ours
+    assert safe_annotation("::error file=a::b,title=t::m").startswith("\\x3a:error")
+    assert safe_annotation("::add-mask::y").startswith("\\x3a:")
+    assert safe_annotation("::error title=t::m ##[x") == "::error title=t::m #\\x23[x"
 
 
 def test_every_block_is_capped() -> None:
