@@ -34,6 +34,8 @@ from ._wheel import SETTLE_NS, InputReader, Limits, Member, inflater, open_input
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from ._wheel import CoreMetadata
+
 __all__ = [
     "FactsStore",
     "audit",
@@ -314,7 +316,24 @@ def _read(reader: InputReader, members: list[Member]) -> WheelFacts:
         wheel_bytes=wheel_bytes,
         size_budget=budget,
         elf_sizes=sizes,
+        **_core_fields(meta.core),
     )
+
+
+def _core_fields(core: CoreMetadata | None) -> dict[str, Any]:
+    """The METADATA and entry_points.txt facts the ``upload`` check judges (issue 19)."""
+    if core is None:
+        return {}
+    return {
+        "has_metadata_file": core.has_metadata_file,
+        "metadata_format": core.metadata_version,
+        "metadata_name": core.name,
+        "metadata_version": core.version,
+        "license_files": core.license_files,
+        "missing_license_files": core.missing_license_files,
+        "entry_points": core.entry_points,
+        "entry_points_utf8": core.entry_points_utf8,
+    }
 
 
 def audit(

@@ -51,6 +51,8 @@ __all__ = [
     "LINUX_ONLY_ARCHES",
     "NO_ALLOWANCES",
     "PYPI_FILE_LIMIT",
+    "PYPI_LEGACY_LINUX",
+    "PYPI_PEP600_ARCHES",
     "PYPI_REFUSES",
     "REGISTRY",
     "REPAIRABLE",
@@ -75,6 +77,7 @@ __all__ = [
     "is_loader",
     "is_module",
     "multiarch",
+    "pypi_platform_problem",
     "unfit_remedy",
     "unfit_summary",
 ]
@@ -1243,7 +1246,9 @@ def _record(ctx: Context) -> Iterable[Violation]:
     """Every member listed in RECORD with its true sha256 and size, nothing else listed (wheel spec).
 
     Without RECORD an installer cannot track or remove files; with a wrong one
-    it installs bytes nobody signed off. PyPI refuses mismatches from February 2026.
+    it installs bytes nobody signed off. PyPI refuses a wheel without RECORD,
+    emails the maintainers when RECORD's names and the members differ, and
+    reads no hash or size (see ``_wheel.InputReader.verify_record``).
     """
     facts = ctx.wheel
     if facts.kind != "wheel":
@@ -1252,7 +1257,7 @@ def _record(ctx: Context) -> Iterable[Violation]:
         yield Violation(
             Check.RECORD,
             "RECORD",
-            hint="the wheel has no RECORD file",
+            hint="the wheel has no RECORD file" + PYPI_REFUSES,  # warehouse: MissingWheelRecordError, HTTP 400
             allowed_by=ctx.allow.check(Check.RECORD, "RECORD"),
         )
         return
@@ -1279,10 +1284,11 @@ PYPI_REFUSES = " (PyPI refuses)"
 
 
 def _finding(check: Check, finding: Finding, hint: str, ctx: Context) -> Violation:
+    note = f" ({finding.note})" if finding.note else ""
     return Violation(
         check,
         finding.subject,
-        hint=hint + (PYPI_REFUSES if finding.pypi else ""),
+        hint=hint + (PYPI_REFUSES if finding.pypi else note),
         allowed_by=ctx.allow.check(check, finding.subject),
     )
 
@@ -1293,6 +1299,10 @@ def _archive(ctx: Context) -> Iterable[Violation]:
         yield _finding(Check.ARCHIVE, finding, finding.problem, ctx)
 
 
+#: PyPI reads no WHEEL field yet: warehouse's ``_is_valid_dist_file`` only requires the file
+#: (validating its lines and Tag values is warehouse PR 19411, open in August 2026).
+_WHEEL_UNCHECKED = "PyPI does not check it yet: warehouse PR 19411"
+
 #: WHEEL's format version this reader knows: installers refuse a higher major version.
 WHEEL_VERSION = (1, 0)
 
@@ -1301,7 +1311,7 @@ def _wheel_metadata(ctx: Context) -> Iterable[Violation]:
     """WHEEL as the binary distribution format spec writes it, and where ELF files sit.
 
     Tag lines must be expanded (one tag each) and equal to the file name's tags
-    (pip issue 13709; PyPI since warehouse PR 19411); Root-Is-Purelib must
+    (pip issue 13709; proposed for PyPI in warehouse PR 19411); Root-Is-Purelib must
     match content: ELF files under ``.data/purelib`` of a platform wheel, or in
     a purelib wheel, are installed where platform code must not go (auditwheel
     refuses them).
@@ -1322,16 +1332,21 @@ def _wheel_metadata(ctx: Context) -> Iterable[Violation]:
 
 def _wheel_fields(facts: WheelFacts) -> Iterable[Finding]:
     for line in facts.wheel_bad_lines:
-        yield Finding(line, "a WHEEL line that is not 'Key: Value'", pypi=True)
+        yield Finding(line, "a WHEEL line that is not 'Key: Value'", pypi=False, note=_WHEEL_UNCHECKED)
     version = facts.wheel_version
     if version is None:
-        yield Finding("Wheel-Version", "missing from WHEEL", pypi=True)
+        yield Finding("Wheel-Version", "missing from WHEEL", pypi=False, note=_WHEEL_UNCHECKED)
     else:
         parts = version.split(".")
         if len(parts) != 2 or not all(p.isdigit() for p in parts):  # noqa: PLR2004 - major.minor
-            yield Finding(f"Wheel-Version: {version}", "not a major.minor version", pypi=True)
+            yield Finding(f"Wheel-Version: {version}", "not a major.minor version", pypi=False, note=_WHEEL_UNCHECKED)
         elif int(parts[0]) != WHEEL_VERSION[0]:
-            yield Finding(f"Wheel-Version: {version}", "a format version installers refuse (they read 1.x)", pypi=True)
+            yield Finding(
+                f"Wheel-Version: {version}",
+                "a format version installers refuse (they read 1.x)",
+                pypi=False,
+                note=_WHEEL_UNCHECKED,
+            )
     purelib = facts.root_is_purelib
     if purelib is None:
         yield Finding("Root-Is-Purelib", "missing from WHEEL", pypi=False)
@@ -1344,10 +1359,15 @@ def _wheel_tags(facts: WheelFacts) -> Iterable[Finding]:
     for line in facts.wheel_tag_lines:
         parts = line.split("-")
         if len(parts) != 3 or not all(parts):  # noqa: PLR2004 - python-abi-platform
-            yield Finding(f"Tag: {line}", "not a python-abi-platform tag", pypi=True)
+            yield Finding(f"Tag: {line}", "not a python-abi-platform tag", pypi=False, note=_WHEEL_UNCHECKED)
             continue
         if any("." in part for part in parts):
-            yield Finding(f"Tag: {line}", "compressed: WHEEL needs one expanded tag per Tag line", pypi=True)
+            yield Finding(
+                f"Tag: {line}",
+                "compressed: WHEEL needs one expanded tag per Tag line",
+                pypi=False,
+                note=_WHEEL_UNCHECKED,
+            )
         expanded.update(
             f"{py}-{abi}-{plat}"
             for py in parts[0].split(".")
@@ -1361,10 +1381,10 @@ def _wheel_tags(facts: WheelFacts) -> Iterable[Finding]:
     shared = {t.rsplit("-", 1)[-1] for t in named} & {t.rsplit("-", 1)[-1] for t in expanded}
     for tag in sorted(named - expanded):
         if tag.rsplit("-", 1)[-1] in shared:
-            yield Finding(tag, "in the file name, but in no WHEEL Tag line", pypi=True)
+            yield Finding(tag, "in the file name, but in no WHEEL Tag line", pypi=False, note=_WHEEL_UNCHECKED)
     for tag in sorted(expanded - named):
         if tag.rsplit("-", 1)[-1] in shared:
-            yield Finding(tag, "in WHEEL's Tag lines, but not in the file name", pypi=True)
+            yield Finding(tag, "in WHEEL's Tag lines, but not in the file name", pypi=False, note=_WHEEL_UNCHECKED)
 
 
 def _purelib(facts: WheelFacts) -> Iterable[Finding]:
@@ -1419,6 +1439,185 @@ def _size(ctx: Context) -> Iterable[Violation]:
         code = size.size - size.symtab - size.debug
         hint = f"{_mib(size.symtab)} .symtab/.strtab, {_mib(size.debug)} .debug_*, {_mib(code)} code and data"
         yield Violation(Check.SIZE, size.path, hint=hint, allowed_by=allowed)
+
+
+# -- what PyPI's upload reads besides the zip and WHEEL (issue 19) ------------------------------
+#
+# Each rule is warehouse's (pypi/warehouse, ``warehouse/forklift/legacy.py``
+# ``file_upload`` and ``warehouse/utils/wheel.py``), and PyPI refuses the upload
+# (HTTP 400) when it breaks.
+
+#: warehouse's platform acceptance table for Linux (``_allowed_platforms`` and
+#: ``_manylinux_arches``/``_musllinux_arches`` in ``warehouse/utils/wheel.py``):
+#: the legacy aliases with their own arches, then PEP 600/656 tags by arch.
+PYPI_LEGACY_LINUX: Mapping[str, frozenset[str]] = {
+    "manylinux1": frozenset({"x86_64", "i686"}),
+    "manylinux2010": frozenset({"x86_64", "i686"}),
+    "manylinux2014": frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"}),
+}
+_PYPI_JOINT = frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64"})
+PYPI_PEP600_ARCHES: Mapping[str, frozenset[str]] = {"manylinux": _PYPI_JOINT | {"ppc64"}, "musllinux": _PYPI_JOINT}
+_PEP600 = re.compile(r"(?P<family>manylinux|musllinux)_\d+_\d+_(?P<arch>.*)")
+#: warehouse's ``_ENTRY_POINT_NAME_RE``, matched whole against console_scripts and gui_scripts names.
+_ENTRY_POINT_NAME = re.compile(r"[\w.-]+")
+_SCRIPT_SECTIONS = ("console_scripts", "gui_scripts")
+#: The first Metadata-Version with License-File (PEP 639); setuptools wrote the field earlier
+#: for files it kept at the .dist-info root, which PyPI does not look for.
+_LICENSE_FILE_FORMAT = (2, 4)
+
+
+def pypi_platform_problem(tag: str) -> str | None:
+    """Why PyPI refuses a manylinux/musllinux platform tag; None if it accepts it (or it is not one).
+
+    ``linux_*`` tags are the ``tags`` check's; other platforms are not Linux.
+    """
+    family, _, arch = tag.partition("_")
+    if family in PYPI_LEGACY_LINUX:
+        allowed = PYPI_LEGACY_LINUX[family]
+    else:
+        match = _PEP600.fullmatch(tag)
+        if match is None:
+            return None
+        family, arch = match["family"], match["arch"]
+        allowed = PYPI_PEP600_ARCHES[family]
+    if arch in allowed:
+        return None
+    return f"PyPI takes {family} wheels only for {', '.join(sorted(allowed))}, not {arch}"
+
+
+def _upload(ctx: Context) -> Iterable[Violation]:
+    """What PyPI's upload refuses beyond the zip, RECORD and WHEEL (warehouse ``file_upload``)."""
+    facts = ctx.wheel
+    if facts.kind != "wheel":
+        return
+    for subject, hint, remedy in (
+        *_upload_platforms(facts),
+        *_upload_identity(facts),
+        *_upload_licenses(facts),
+        *_upload_entry_points(facts),
+    ):
+        yield Violation(
+            Check.UPLOAD,
+            subject,
+            hint=hint + PYPI_REFUSES,
+            remedy=remedy,
+            allowed_by=ctx.allow.check(Check.UPLOAD, subject),
+        )
+
+
+_Rule = tuple[str, str, str]  # subject, hint, remedy
+
+
+def _upload_platforms(facts: WheelFacts) -> Iterable[_Rule]:
+    for tag in facts.filename_platforms:
+        problem = pypi_platform_problem(tag)
+        if problem is not None:
+            yield (
+                tag,
+                f"a platform tag outside PyPI's acceptance table: {problem}",
+                "build for an architecture PyPI accepts, or publish this one on an index of your own",
+            )
+
+
+_REBUILD = "rebuild the wheel with the build backend instead of renaming it (the name carries METADATA's)"
+
+
+def _upload_identity(facts: WheelFacts) -> Iterable[_Rule]:
+    """METADATA's Name and Version against the file name's, compared as warehouse compares them.
+
+    ``file_upload`` refuses a wheel whose ``canonicalize_name(Name)`` differs
+    from the file name's, or whose ``Version`` is not equal to it as a PEP 440
+    version (``1.0`` equals ``1.0.0``); its metadata checks refuse a missing,
+    invalid or local Version.
+    """
+    if not facts.has_metadata_file:
+        yield ("METADATA", "the wheel has no .dist-info/METADATA file", _REBUILD)
+        return
+    yield from _upload_name(facts.metadata_name, facts.name)
+    yield from _upload_version(facts.metadata_version, facts.version)
+
+
+def _upload_name(name: str | None, filename_name: str | None) -> Iterable[_Rule]:
+    from packaging.utils import InvalidName, canonicalize_name  # noqa: PLC0415 - only when auditing a wheel
+
+    if not name:
+        yield ("Name", "missing from METADATA", _REBUILD)
+        return
+    try:
+        canonical = canonicalize_name(name, validate=True)
+    except InvalidName:
+        yield (f"Name: {name}", "not a valid project name (letters, digits, '.', '_', '-')", _REBUILD)
+        return
+    if filename_name is not None and canonical != filename_name:
+        yield (f"Name: {name}", f"the file name says {filename_name!r}: they must be the same project", _REBUILD)
+
+
+def _upload_version(version: str | None, filename_version: str | None) -> Iterable[_Rule]:
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - only when auditing a wheel
+
+    if not version:
+        yield ("Version", "missing from METADATA", _REBUILD)
+        return
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        yield (f"Version: {version}", "not a PEP 440 version", _REBUILD)
+        return
+    if parsed.local is not None:
+        yield (f"Version: {version}", "a local version (+label), which PyPI does not take", "drop the +local label")
+    if filename_version is not None and parsed != Version(filename_version):
+        yield (f"Version: {version}", f"the file name says {filename_version!r}", _REBUILD)
+
+
+def _upload_licenses(facts: WheelFacts) -> Iterable[_Rule]:
+    """Each License-File must be in the wheel at ``.dist-info/licenses/<path>`` (PEP 639)."""
+    if not facts.missing_license_files or _format_before(facts.metadata_format, _LICENSE_FILE_FORMAT):
+        return
+    for path in facts.missing_license_files:
+        yield (
+            f"License-File: {path}",
+            f"named in METADATA, but the wheel has no .dist-info/licenses/{path}",
+            "ship the file (build backend: license-files) or drop the License-File line",
+        )
+
+
+def _format_before(text: str | None, version: tuple[int, int]) -> bool:
+    parts = (text or "").split(".")
+    try:
+        return tuple(int(p) for p in parts[:2]) < version
+    except ValueError:
+        return True  # no usable Metadata-Version: PyPI refuses METADATA itself, not this
+
+
+def _upload_entry_points(facts: WheelFacts) -> Iterable[_Rule]:
+    """entry_points.txt as warehouse's ``validate_entrypoints`` parses it (warehouse PR 20081)."""
+    import configparser  # noqa: PLC0415 - only for a wheel that has entry points
+
+    fix = "name each console/gui script with letters, digits, '_', '.' and '-' only (`name = module:function`)"
+    if not facts.entry_points_utf8:
+        yield ("entry_points.txt", "not UTF-8", "write entry_points.txt as UTF-8")
+        return
+    if facts.entry_points is None:
+        return
+
+    class CaseSensitive(configparser.ConfigParser):
+        optionxform = staticmethod(str)  # type: ignore[assignment] # keys as written, as warehouse reads them
+
+    parser = CaseSensitive(delimiters=("=",))
+    try:
+        parser.read_string(facts.entry_points)
+    except configparser.Error as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        yield ("entry_points.txt", f"not a valid INI file ({first[:_INI_ERROR_CHARS]})", fix)
+        return
+    for section in _SCRIPT_SECTIONS:
+        if parser.has_section(section):
+            for key in parser[section]:
+                if _ENTRY_POINT_NAME.fullmatch(key) is None:
+                    yield (f"[{section}] {key}", "an entry point name that is not [\\w.-]+", fix)
+
+
+_INI_ERROR_CHARS = 120
 
 
 def _definitions() -> Iterable[CheckDef]:
@@ -1511,6 +1710,11 @@ def _definitions() -> Iterable[CheckDef]:
         Check.SIZE, wheel, "wheel size", Layout.LINES, decides_tag=False, wheel_rule=_size,
         remedy="drop symbol tables and debug sections: `strip --strip-debug` (or --strip-unneeded) the libraries, "
         "link with -Wl,--strip-all, or `auditwheel repair --strip`; ship debug info separately",
+    )  # fmt: skip
+    yield CheckDef(
+        Check.UPLOAD, wheel, "PyPI upload rules", Layout.LINES, decides_tag=False, wheel_rule=_upload,
+        remedy="make METADATA, entry_points.txt, the License-File list and the platform tags what PyPI's "
+        "upload accepts: rebuild with the build backend rather than editing or renaming the wheel",
     )  # fmt: skip
     yield CheckDef(
         Check.TAGS, wheel, "declared tags", Layout.LINES, decides_tag=False,

@@ -86,6 +86,7 @@ class Check(Enum):
     ARCHIVE = "archive"
     WHEEL_METADATA = "wheel-metadata"
     SIZE = "size"
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +114,15 @@ class Finding:
     """One problem a reader found in the wheel's own structure (zip framing, RECORD).
 
     ``subject`` is the member it concerns (or ``(archive)``), ``problem`` the
-    rule it breaks, and ``pypi`` whether PyPI refuses the upload for it.
+    rule it breaks, and ``pypi`` whether PyPI refuses the upload for it;
+    ``note`` says what PyPI and installers do instead when it does not
+    (``PyPI does not check it``), shown after the problem.
     """
 
     subject: str
     problem: str
     pypi: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +216,19 @@ class WheelFacts:
     wheel_bytes: int = 0
     size_budget: int = 0
     elf_sizes: tuple[ElfSize, ...] = ()
+    #: What PyPI's upload reads besides WHEEL (issue 19): METADATA's Name,
+    #: Version and License-File values (None: no METADATA), the License-File
+    #: values with no file at ``.dist-info/licenses/<value>``, and
+    #: entry_points.txt as written (None: absent; ``entry_points_utf8`` False:
+    #: not UTF-8, which PyPI refuses). Read bounded, never executed.
+    has_metadata_file: bool = False
+    metadata_format: str | None = None  # METADATA's Metadata-Version
+    metadata_name: str | None = None
+    metadata_version: str | None = None
+    license_files: tuple[str, ...] = ()
+    missing_license_files: tuple[str, ...] = ()
+    entry_points: str | None = None
+    entry_points_utf8: bool = True
 
     @property
     def declared_platforms(self) -> tuple[str, ...]:

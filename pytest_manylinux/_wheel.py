@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import csv
+import email.parser
+import email.policy
 import hashlib
 import io
 import lzma
@@ -40,6 +42,7 @@ __all__ = [
     "INFLATER_ENV",
     "LIMIT_OPTIONS",
     "MAX_FINDINGS",
+    "CoreMetadata",
     "Inflater",
     "InflaterError",
     "LimitOption",
@@ -188,6 +191,26 @@ class Metadata:
     abi_tags: tuple[str, ...] = ()
     filename_tags: tuple[str, ...] = ()
     wheel_file: WheelFile | None = None
+    core: CoreMetadata | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoreMetadata:
+    """What PyPI's upload reads from METADATA and entry_points.txt, judged by the ``upload`` check.
+
+    warehouse's ``file_upload`` compares Name and Version with the file name and
+    looks for each License-File under ``.dist-info/licenses/``; its
+    ``validate_entrypoints`` (``warehouse/utils/wheel.py``) parses entry_points.txt.
+    """
+
+    has_metadata_file: bool = False
+    metadata_version: str | None = None
+    name: str | None = None
+    version: str | None = None
+    license_files: tuple[str, ...] = ()
+    missing_license_files: tuple[str, ...] = ()
+    entry_points: str | None = None
+    entry_points_utf8: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,7 +559,39 @@ class InputReader:
             text = self._text(self._record_name)
             if text is not None:
                 record = self._record(text, self._record_name)
-        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis, expanded, wheel_file)
+        core = self._core(dist_info) if self.kind == "wheel" else None
+        return Metadata(name, version, platforms, wheel_platforms, record, pythons, abis, expanded, wheel_file, core)
+
+    def _core(self, dist_info: str | None) -> CoreMetadata:
+        """METADATA's Name, Version and License-File values, and entry_points.txt as written."""
+        if dist_info is None:
+            return CoreMetadata()
+        raw = self._bytes(f"{dist_info}/entry_points.txt")
+        entry_points: str | None = None
+        utf8 = True
+        if raw is not None:
+            try:
+                entry_points = raw.decode("utf-8")  # strict, as warehouse decodes it
+            except UnicodeDecodeError:
+                utf8 = False
+        text = self._text(f"{dist_info}/METADATA")
+        if text is None:
+            return CoreMetadata(entry_points=entry_points, entry_points_utf8=utf8)
+        # Only the headers: the body (the long description) is never parsed.
+        headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
+        name, version, form = headers.get("Name"), headers.get("Version"), headers.get("Metadata-Version")
+        licenses = tuple(str(v).strip() for v in headers.get_all("License-File") or ())
+        missing = tuple(f for f in licenses if f"{dist_info}/licenses/{f}" not in self._infos)
+        return CoreMetadata(
+            has_metadata_file=True,
+            metadata_version=_header(form),
+            name=_header(name),
+            version=_header(version),
+            license_files=licenses,
+            missing_license_files=missing,
+            entry_points=entry_points,
+            entry_points_utf8=utf8,
+        )
 
     def _installed_metadata(self) -> Metadata:
         """An installed distribution keeps WHEEL (with its Tag lines) and RECORD."""
@@ -576,8 +631,11 @@ class InputReader:
 
         The wheel spec (binary distribution format, "The .dist-info directory"):
         every file but RECORD and its signatures is listed, with a sha256 (or
-        stronger) digest and its size. pip checks neither at install; PyPI
-        refuses mismatches from February 2026.
+        stronger) digest and its size. PyPI compares only the set of names
+        (warehouse ``validate_record``, ``warehouse/utils/wheel.py``) and on a
+        mismatch emails the maintainers (``send_wheel_record_mismatch_email`` in
+        ``file_upload``), announcing it will refuse such uploads; it reads no hash
+        or size, and pip and uv install a wheel whose hashes disagree.
         """
         if self.kind != "wheel" or self._record_rows is None or self._record_name is None:
             return None
@@ -586,28 +644,31 @@ class InputReader:
         listed: dict[str, tuple[str, str]] = {}
         for path, digest, size in self._record_rows:
             if path in listed:
-                out.add(path, "listed twice in RECORD", pypi=True)
+                out.add(path, "listed twice in RECORD", pypi=False, note=_UNCHECKED_BY_PYPI)
             listed[path] = (digest, size)
         for name in self._infos:
             if name in unlisted:
                 continue
             if name not in listed:
-                out.add(name, "missing from RECORD", pypi=True)
+                out.add(name, "missing from RECORD", pypi=False, note=_PYPI_EMAILS)
                 continue
             digest, size = listed[name]
             self._verify_one(name, digest, size, out)
         for path in listed:
             if path not in self._infos and path not in unlisted:
-                out.add(path, "listed in RECORD, but the wheel has no such file", pypi=True)
+                out.add(path, "listed in RECORD, but the wheel has no such file", pypi=False, note=_PYPI_EMAILS)
+        if self._record_name not in listed:  # warehouse compares RECORD's names with every member's, its own too
+            out.add(self._record_name, "RECORD does not list itself", pypi=False, note=_PYPI_EMAILS)
         return out.result()
 
     def _verify_one(self, name: str, digest: str, size: str, out: _Findings) -> None:
         algorithm, _, value = digest.partition("=")
         if not digest:
-            out.add(name, "RECORD gives no hash for it", pypi=True)
+            out.add(name, "RECORD gives no hash for it", pypi=False, note=_UNCHECKED_BY_PYPI)
             return
         if algorithm not in _RECORD_ALGORITHMS:
-            out.add(name, f"RECORD hash {algorithm!r}: the spec requires sha256 or stronger", pypi=True)
+            problem = f"RECORD hash {algorithm!r}: the spec requires sha256 or stronger"
+            out.add(name, problem, pypi=False, note=_UNCHECKED_BY_PYPI)
             return
         have = self._digests.get(name)
         if have is None:  # not read: the members pass stopped at an error, which is raised instead
@@ -616,9 +677,10 @@ class InputReader:
         sized = f"RECORD says {size} bytes, the member has {length}" if size and size != str(length) else ""
         if value.rstrip("=") != base64.urlsafe_b64encode(actual).decode().rstrip("="):
             also = f"; {sized}" if sized else ""
-            out.add(name, f"its {algorithm} does not match RECORD (changed after RECORD was written){also}", pypi=True)
+            problem = f"its {algorithm} does not match RECORD (changed after RECORD was written){also}"
+            out.add(name, problem, pypi=False, note=_UNCHECKED_BY_PYPI)
         elif sized:
-            out.add(name, sized, pypi=True)
+            out.add(name, sized, pypi=False, note=_UNCHECKED_BY_PYPI)
 
     def _dist_info(self, name: str | None) -> str | None:
         candidates = sorted({n.split("/", 1)[0] for n in self._infos if re.match(r"^[^/]+\.dist-info/", n)})
@@ -630,14 +692,20 @@ class InputReader:
         return candidates[0] if candidates else None
 
     def _text(self, name: str) -> str | None:
+        raw = self._bytes(name)
+        return None if raw is None else raw.decode("utf-8", "replace")
+
+    def _bytes(self, name: str) -> bytes | None:
+        """A metadata member's bytes, at most ``max_metadata_bytes``; None when absent."""
         info = self._infos.get(name)
         if info is None or self._zip is None:
             return None
         if info.file_size > self.limits.max_metadata_bytes:
             raise self.fail("metadata file is too large", name)
         try:
+            # Bounded by the size checked above: the inflater drops bytes past the declared size.
             with contextlib.closing(self._open_member(info)) as src:
-                return src.read().decode("utf-8", "replace")
+                return src.read()
         except _INFLATE_ERRORS as e:
             raise self.fail(f"cannot inflate ({e})", name) from e
 
@@ -878,6 +946,11 @@ class _Inflating:
 _RECORD_ALGORITHMS = frozenset({"sha256", "sha384", "sha512"})
 
 
+def _header(value: object) -> str | None:
+    """One METADATA header's value, stripped as packaging.metadata strips it."""
+    return None if value is None else str(value).strip()
+
+
 def _wheel_file(text: str) -> WheelFile:
     """WHEEL's fields as written; lines that are not ``Key: Value`` kept to report."""
     version = purelib = None
@@ -1044,6 +1117,11 @@ class _View:
         return chunk
 
 
+#: What PyPI and installers do with a RECORD finding that PyPI does not refuse (see verify_record).
+_PYPI_EMAILS = "PyPI emails the maintainers and has announced it will refuse such uploads"
+_UNCHECKED_BY_PYPI = "PyPI does not check it; pip and uv install it unverified"
+
+
 class _Findings:
     """Problems in report order, capped at :data:`MAX_FINDINGS` with a closing count."""
 
@@ -1051,9 +1129,9 @@ class _Findings:
         self.items: list[Finding] = []
         self.more = 0
 
-    def add(self, subject: str, problem: str, *, pypi: bool) -> None:
+    def add(self, subject: str, problem: str, *, pypi: bool, note: str = "") -> None:
         if len(self.items) < MAX_FINDINGS:
-            self.items.append(Finding(subject, problem, pypi))
+            self.items.append(Finding(subject, problem, pypi, note))
         else:
             self.more += 1
 
@@ -1150,7 +1228,8 @@ def _end_records(f: _Seekable, size: int, out: _Findings) -> tuple[int, int, int
             disk = cd_disk = 0
             here, count, cd_size, cd_offset, cd_end = zip64
     if disk or cd_disk or here != count:
-        out.add(_ARCHIVE, "the archive claims to span several disks", pypi=True)
+        # warehouse's validate_zipfile compares only the two entry counts ("Malformed zip file").
+        out.add(_ARCHIVE, "the archive claims to span several disks", pypi=here != count)
     return cd_offset, cd_size, count, cd_end
 
 
@@ -1159,12 +1238,10 @@ def _zip64_end(
 ) -> tuple[int, int, int, int, int] | None:
     """(entries here, entries, cd size, cd offset, record start) from the zip64 end record."""
     _, disk, record_pos, disks = _LOCATOR.unpack(locator)
-    if disk != 0 or disks != 1:
+    if disk != 0 or disks != 1:  # CPython's zipfile, which warehouse opens the upload with, raises
         out.add(_ARCHIVE, "the zip64 locator claims several disks", pypi=True)
-    expected = locator_pos - _EOCD64.size
-    if record_pos != expected:
-        out.add(_ARCHIVE, "the zip64 end record is not right before its locator", pypi=True)
     if record_pos < 0 or record_pos + _EOCD64.size > locator_pos:
+        out.add(_ARCHIVE, "the zip64 end record is not right before its locator", pypi=True)
         return None
     f.seek(record_pos)
     record = f.read(_EOCD64.size)
@@ -1172,17 +1249,19 @@ def _zip64_end(
         out.add(_ARCHIVE, "the zip64 locator points at no zip64 end record", pypi=True)
         return None
     _, rsize, _, _, rdisk, rcd_disk, here, count, cd_size, cd_offset = _EOCD64.unpack(record)
-    if rsize != _EOCD64.size - 12:
-        out.add(_ARCHIVE, "the zip64 end record carries extensible data", pypi=True)
+    if record_pos + 12 + rsize != locator_pos:  # warehouse walks past the record by its own size
+        out.add(_ARCHIVE, "the zip64 end record is not right before its locator", pypi=True)
+    if rsize != _EOCD64.size - 12:  # warehouse's validate_zipfile skips it
+        out.add(_ARCHIVE, "the zip64 end record carries extensible data", pypi=False)
     if rdisk or rcd_disk or here != count:
-        out.add(_ARCHIVE, "the zip64 end record claims several disks", pypi=True)
+        out.add(_ARCHIVE, "the zip64 end record claims several disks", pypi=here != count)
     for value, zip64_value, sentinel, what in (
         (classic[1], count, _U16, "entry count"),
         (classic[2], cd_size, _U32, "central directory size"),
         (classic[3], cd_offset, _U32, "central directory offset"),
     ):
-        if value not in (sentinel, zip64_value):
-            out.add(_ARCHIVE, f"the zip64 and classic end records disagree on the {what}", pypi=True)
+        if value not in (sentinel, zip64_value):  # warehouse and zipfile read the zip64 values
+            out.add(_ARCHIVE, f"the zip64 and classic end records disagree on the {what}", pypi=False)
     return here, count, cd_size, cd_offset, record_pos
 
 
@@ -1215,7 +1294,8 @@ def _central(f: _Seekable, start: int, size: int, limit: int, out: _Findings) ->
             out.add(name, f"member comment ({clen} bytes) in the central directory", pypi=True)
         if method not in (_STORED, _DEFLATED):
             label = _METHODS.get(method, "unknown")
-            out.add(name, f"compression method {method} ({label}): installers read only stored and deflate", pypi=False)
+            # warehouse's _is_valid_dist_file: "File does not use a supported compression type".
+            out.add(name, f"compression method {method} ({label}): installers read only stored and deflate", pypi=True)
         if raw in seen:
             out.add(name, "listed twice in the central directory", pypi=True)
         seen.add(raw)
@@ -1268,7 +1348,8 @@ def _local(f: _Seekable, entry: _Entry, at: int, out: _Findings) -> int:
     csize = zip64[1] if zip64[1] is not None else csize
     if (csize, usize) != (entry.csize, entry.usize):
         sizes = f"{csize}/{usize} differ from the central directory's {entry.csize}/{entry.usize}"
-        out.add(entry.name, f"local header sizes {sizes}", pypi=True)
+        # warehouse's validate_zipfile compares the compressed size only ("Mis-matched data size").
+        out.add(entry.name, f"local header sizes {sizes}", pypi=csize != entry.csize)
     if crc != entry.crc:
         out.add(entry.name, "local header CRC-32 differs from the central directory's", pypi=False)
     return data_end

@@ -161,6 +161,16 @@ SPECIFIC: dict[Check, Case] = {
         "manylinux2014",
         ("stop calling PyFunction_GetCode", "raise the wheel's abi3 tag to cp310"),
     ),
+    Check.UPLOAD: Case(
+        lambda fx, wheel, _: wheel(
+            {
+                f"pkg/ext_2_5{SO}": fx.ext_2_5,
+                "pkg-1.0.dist-info/entry_points.txt": b"[console_scripts]\n../pkg = pkg:main\n",
+            }
+        ),
+        None,
+        ("name each console/gui script with letters, digits",),
+    ),
     Check.TAGS: Case(
         lambda fx, wheel, _: wheel({f"pkg/ext_2_5{SO}": fx.ext_2_5}, tags="cp311-cp311-linux_x86_64"),
         None,

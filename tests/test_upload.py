@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 SO = ".cpython-311-x86_64-linux-gnu.so"
 
-UPLOAD_CHECKS = (Check.ARCHIVE, Check.RECORD, Check.WHEEL_METADATA)
+UPLOAD_CHECKS = (Check.ARCHIVE, Check.RECORD, Check.WHEEL_METADATA, Check.UPLOAD)
 
 #: A small, clean wheel built by setuptools: one extension module, Python files, expanded tags.
 GOOD = "MarkupSafe-2.1.5-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
@@ -107,6 +107,7 @@ def test_each_defect_fails_one_line_naming_the_member(case: Case, good_wheel: Pa
     assert len(found) == 1, _upload_violations(audit(path))
     assert case.problem in found[0].hint
     assert found[0].hint.endswith(PYPI_REFUSES) == case.pypi
+    assert case.says in found[0].hint  # what PyPI does instead, as warehouse's code does it
     others = [v for v in _upload_violations(audit(path)) if v.check is not case.check]
     assert others == [], "the defect is reported by its own check only"
 
@@ -324,3 +325,124 @@ def test_the_ini_file_and_markers_allowlist_upload_checks(
         f"allow_checks=['record: our installer writes it'])\ndef test_ok(): pass\n"
     )
     pytester.runpytest("test_the_ini_file_and_markers_allowlist_upload_checks.py").assert_outcomes(passed=1)
+
+
+# -- what PyPI's upload reads besides the zip and WHEEL (issue 19) ---------------------------------
+
+
+def _upload_lines(path: Path, allow: Allowances | None = None) -> list[Violation]:
+    result = audit(path, allow=allow or Allowances())
+    return [v for v in _upload_violations(result) if v.check is Check.UPLOAD]
+
+
+@pytest.mark.parametrize(
+    ("platform", "refused"),
+    [
+        ("manylinux_2_38_loongarch64", "not loongarch64"),
+        ("musllinux_1_2_ppc64", "not ppc64"),
+        ("manylinux2014_riscv64", "not riscv64"),
+        ("manylinux2010_aarch64", "not aarch64"),
+        ("manylinux_2_17_x86_64", None),
+        ("manylinux2014_x86_64", None),
+        ("manylinux_2_17_ppc64", None),
+        ("musllinux_1_2_riscv64", None),
+    ],
+)
+def test_platform_tags_outside_pypis_table(
+    fx: Fixtures, wheel: Callable[..., Path], platform: str, refused: str | None
+) -> None:
+    """warehouse's table (``_allowed_platforms``, ``_manylinux_arches``, ``_musllinux_arches``), tag by tag."""
+    found = _upload_lines(wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17}, tags=f"cp311-cp311-{platform}"))
+    if refused is None:
+        assert found == []
+        return
+    assert [v.subject for v in found] == [platform]
+    assert refused in found[0].hint
+    assert found[0].hint.endswith(PYPI_REFUSES)
+    assert found[0].remedy
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "problem"),
+    [
+        (b"[console_scripts]\n../pkg = pkg:main\n", "[console_scripts] ../pkg", "not [\\w.-]+"),
+        (b"[gui_scripts]\nmy tool = pkg:main\n", "[gui_scripts] my tool", "not [\\w.-]+"),
+        (b"[console_scripts]\npkg:main\n", "entry_points.txt", "not a valid INI file"),
+        (b"pkg = pkg:main\n", "entry_points.txt", "not a valid INI file"),
+        (b"[console_scripts]\npkg = a:b\npkg = a:c\n", "entry_points.txt", "not a valid INI file"),
+        (b"[console_scripts]\n\xff = pkg:main\n", "entry_points.txt", "not UTF-8"),
+        (b"[console_scripts]\npkg-cli.v2_x = pkg:main\n[pytest11]\n../any = pkg.plugin\n", None, None),
+    ],
+    ids=["relative-path", "space", "no-equals", "no-section", "duplicate", "not-utf8", "valid"],
+)
+def test_entry_point_names_as_warehouse_parses_them(
+    fx: Fixtures, wheel: Callable[..., Path], text: bytes, subject: str | None, problem: str | None
+) -> None:
+    """Only console_scripts and gui_scripts names are judged, after an INI parse (warehouse PR 20081)."""
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg-1.0.dist-info/entry_points.txt": text})
+    found = _upload_lines(path)
+    if subject is None:
+        assert found == []
+        return
+    assert [v.subject for v in found] == [subject]
+    assert problem is not None
+    assert problem in found[0].hint
+    assert found[0].hint.endswith(PYPI_REFUSES)
+
+
+_METADATA = "Metadata-Version: {form}\nName: {name}\nVersion: {version}\n"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "files", "subjects"),
+    [
+        (
+            _METADATA.format(form="2.4", name="pkg", version="1.0") + "License-File: LICENSE\n",
+            {},
+            ["License-File: LICENSE"],
+        ),
+        (
+            _METADATA.format(form="2.4", name="pkg", version="1.0") + "License-File: LICENSE\n",
+            {"pkg-1.0.dist-info/licenses/LICENSE": b"MIT"},
+            [],
+        ),
+        # setuptools before PEP 639 kept License-File files at the .dist-info root.
+        (_METADATA.format(form="2.1", name="pkg", version="1.0") + "License-File: LICENSE\n", {}, []),
+        (_METADATA.format(form="2.1", name="other", version="1.0"), {}, ["Name: other"]),
+        (_METADATA.format(form="2.1", name="Pkg", version="1.0"), {}, []),
+        (_METADATA.format(form="2.1", name="pkg", version="1.1"), {}, ["Version: 1.1"]),
+        (_METADATA.format(form="2.1", name="pkg", version="1.0.0"), {}, []),
+        (_METADATA.format(form="2.1", name="pkg", version="1.0+local"), {}, ["Version: 1.0+local"] * 2),
+        (_METADATA.format(form="2.1", name="pkg", version="one"), {}, ["Version: one"]),
+        ("Metadata-Version: 2.1\nName: pkg\n", {}, ["Version"]),
+    ],
+    ids=[
+        "license-absent",
+        "license-present",
+        "license-legacy",
+        "other-name",
+        "name-case",
+        "other-version",
+        "equal-version",
+        "local-version",
+        "bad-version",
+        "no-version",
+    ],
+)
+def test_metadata_against_the_file_name_and_members(
+    fx: Fixtures, wheel: Callable[..., Path], metadata: str, files: dict[str, bytes], subjects: list[str]
+) -> None:
+    """Name and Version as warehouse compares them (canonical name, PEP 440 equality); PEP 639 licence files."""
+    members = {f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg-1.0.dist-info/METADATA": metadata.encode(), **files}
+    found = _upload_lines(wheel(members))
+    assert [v.subject for v in found] == subjects
+    assert all(v.hint.endswith(PYPI_REFUSES) and v.remedy for v in found)
+
+
+def test_an_upload_rule_is_allowlisted_like_the_others(fx: Fixtures, wheel: Callable[..., Path]) -> None:
+    text = b"[console_scripts]\n../pkg = pkg:main\n"
+    path = wheel({f"pkg/ext_2_17{SO}": fx.ext_2_17, "pkg-1.0.dist-info/entry_points.txt": text})
+    assert not audit(path).passed
+    allow = Allowances(checks={"upload:[console_scripts] ../pkg": "internal index only"})
+    assert [v.allowed_by for v in _upload_lines(path, allow)] == ["internal index only"]
+    assert audit(path, allow=allow).passed
