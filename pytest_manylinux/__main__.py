@@ -614,7 +614,7 @@ def _baseline_entries(
 
 def _ratchet(args: _Args, audits: list[Audit], entries: dict[str, Entry], source: str) -> dict[str, BaselineJSON]:
     """Compare each audit with its baseline entry; with --update-baseline, write the file and say what changed."""
-    from ._baseline import DEFAULT_SIZE_RATIO, compare, comparison_json, entry_of, merge, write_baseline  # noqa: PLC0415
+    from ._baseline import DEFAULT_SIZE_RATIO, compare, comparison_json, entry_of, update_baseline  # noqa: PLC0415
 
     ratio = DEFAULT_SIZE_RATIO if args.size_ratio is None else args.size_ratio
     out: dict[str, BaselineJSON] = {}
@@ -625,13 +625,12 @@ def _ratchet(args: _Args, audits: list[Audit], entries: dict[str, Entry], source
         comparison = compare(entries.get(entry.key), entry, size_ratio=ratio or None)
         out[result.facts.path] = comparison_json(comparison, result.facts.path, source, updated=args.update_baseline)
     if args.update_baseline:
-        merged = merge(entries, current)
-        added = sum(e.key not in entries for e in current)
-        changed = sum(e.key in entries and entries[e.key] != e for e in current)
-        try:
-            wrote = write_baseline(Path(source), merged)
+        try:  # merged into the file as it is now: another run may have written it since it was read
+            entries, merged, wrote = update_baseline(Path(source), current)
         except ManylinuxError as e:
             _error(str(e))
+        added = sum(e.key not in entries for e in current)
+        changed = sum(e.key in entries and entries[e.key] != e for e in current)
         state = "wrote" if wrote else "unchanged"
         counts = f"{added} added, {changed} changed, {len(merged) - added - changed} kept"
         _say(f"pytest-manylinux: baseline {source}: {state} ({counts})", err=True)

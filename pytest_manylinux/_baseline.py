@@ -6,7 +6,8 @@ the build matrix. A baseline entry records, per wheel *family* (project,
 Python tag, platform family, so version bumps match), what the wheel needs
 from the system; :func:`compare` judges a new build against it. Entries are
 computed from an :class:`~pytest_manylinux._model.Audit` (pure), and the file
-is read and written only by :func:`read_baseline` and :func:`write_baseline`.
+is read and written only by :func:`read_baseline`, :func:`write_baseline` and
+:func:`update_baseline`.
 
 The regression rules are wheel-wide, on purpose: vendored libraries carry a
 hash in their names and functions move between files, so what counts is what
@@ -26,7 +27,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from ._errors import ManylinuxError, one_line
 from ._evaluate import WheelIndex
-from ._files import write_atomically
+from ._files import exclusive_lock, write_atomically
 from ._policy import declared_arch, declared_libc, version_key
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ __all__ = [
     "parse_baseline",
     "parse_size_ratio",
     "read_baseline",
+    "update_baseline",
     "write_baseline",
 ]
 
@@ -514,3 +516,23 @@ def write_baseline(path: Path, entries: Mapping[str, Entry]) -> bool:
     except OSError as e:
         raise BaselineError(one_line(f"{path}: cannot write the baseline: {e.strerror or e}")) from None
     return True
+
+
+def update_baseline(path: Path, new: Iterable[Entry]) -> tuple[dict[str, Entry], dict[str, Entry], bool]:
+    """Merge ``new`` into the file at ``path``: (the entries it held, the entries written, whether it changed).
+
+    CI jobs recording their wheels into one file at once each read it, merged
+    and renamed their version over it, and the last rename dropped the others'
+    families (issue 19). Reading, merging and writing hold an exclusive lock
+    on ``.NAME.lock`` beside the file, for the CLI and the pytest controller
+    alike; the file itself cannot carry the lock, since each write replaces it
+    with a rename and a later writer would lock the new file, not the one held.
+    """
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        with exclusive_lock(lock):
+            old = read_baseline(path) if path.exists() else {}
+            merged = merge(old, new)
+            return old, merged, write_baseline(path, merged)
+    except OSError as e:  # the lock file: a read-only directory, a full disk
+        raise BaselineError(one_line(f"{lock}: cannot lock the baseline: {e.strerror or e}")) from None

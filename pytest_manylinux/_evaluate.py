@@ -262,6 +262,17 @@ def _allowed(found: tuple[Violation, ...], allow: Allowances, facts: WheelFacts)
     )
 
 
+#: Platforms a tags violation names; WHEEL may declare up to ``max_wheel_tags`` (issue 19).
+_SHOWN_PLATFORMS = 20
+
+
+def _platform_list(platforms: Sequence[str]) -> str:
+    """The first platforms, then how many more: 1,000 of them made a 25 KB line."""
+    shown = " ".join(platforms[:_SHOWN_PLATFORMS])
+    more = len(platforms) - _SHOWN_PLATFORMS
+    return f"{shown} (+{more} more)" if more > 0 else shown
+
+
 def _tag_problems(
     facts: WheelFacts,
     verdicts: Sequence[WheelVerdict],
@@ -277,8 +288,8 @@ def _tag_problems(
             out.append(
                 Violation(
                     Check.TAGS,
-                    "WHEEL Tag lines: " + " ".join(facts.wheel_platforms),
-                    expected="file name: " + " ".join(facts.filename_platforms),
+                    "WHEEL Tag lines: " + _platform_list(facts.wheel_platforms),
+                    expected="file name: " + _platform_list(facts.filename_platforms),
                     hint="the file name and WHEEL disagree",
                     remedy="write WHEEL's Tag lines from the file name's tags (`wheel tags` rewrites both)",
                 )

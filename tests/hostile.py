@@ -223,6 +223,7 @@ EM_S390 = 22
 PT_NULL, PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 0, 1, 2, 3, 4
 PT_GNU_PROPERTY = 0x6474E553
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG = 0, 1, 5, 6, 10, 11, 21
+DT_RPATH, DT_RUNPATH = 15, 29
 DT_HASH, DT_RELA, DT_RELAENT, DT_PLTREL, DT_JMPREL = 4, 7, 9, 20, 23
 DT_GNU_HASH, DT_VERSYM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x6FFFFFFF
 UNMAPPED = 0x7EAD0000  # an address no fixture loads anything at
@@ -957,6 +958,26 @@ def flood_symbols(count: int, *, distinct: bool) -> Recipe:
         dropped = (DT_NULL, DT_HASH, DT_GNU_HASH, DT_VERSYM)
         entries = [(d.tag, moved.get(d.tag, d.value)) for d in ElfMap(data).dynamic if d.tag not in dropped]
         return _replace_dynamic(ElfMap(data), [(DT_HASH, hash_vaddr), *entries])
+
+    return recipe
+
+
+def search_path(tag: int, value: bytes) -> Recipe:
+    """The file's DT_RPATH or DT_RUNPATH (``tag``) set to ``value``, in a copy of .dynstr appended to the file.
+
+    An RPATH of a million empty entries fits in a 2.2 KB wheel (issue 19);
+    no linker command line takes one (the kernel caps an argument at 128 KiB).
+    """
+
+    def recipe(m: ElfMap) -> bytes:
+        strtab_at, strsz = m.dynstr()
+        strings = m.data[strtab_at : strtab_at + strsz] + value + b"\0"
+        data, _, vaddr = append_loaded(m, strings)
+        moved = {DT_STRTAB: vaddr, DT_STRSZ: len(strings), tag: strsz}
+        entries = [(d.tag, moved.get(d.tag, d.value)) for d in ElfMap(data).dynamic if d.tag != DT_NULL]
+        if all(t != tag for t, _ in entries):
+            entries.append((tag, strsz))
+        return _replace_dynamic(ElfMap(data), entries)
 
     return recipe
 

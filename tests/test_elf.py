@@ -235,7 +235,7 @@ def _limited(**limits: int) -> WorkBudget:
 def test_reader_defaults_are_the_limits_defaults() -> None:
     """_elf repeats Limits' count defaults rather than import the zip layer."""
     ours = WorkBudget().limits
-    for field in ("max_version_needs", "max_symbols", "max_undefined", "max_needed", "max_work"):
+    for field in ("max_version_needs", "max_symbols", "max_undefined", "max_needed", "max_search_paths", "max_work"):
         assert getattr(ours, field) == getattr(Limits(), field), field
 
 

@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from builders import EXT_SUFFIX, make_wheel
 from hostile import (
     CASES,
+    DT_RPATH,
     ELF_MEMBER,
     TIME_LIMIT_S,
     WHEEL_NAME,
+    WHEEL_TAGS,
     Case,
     ElfMap,
     Expect,
@@ -37,6 +40,7 @@ from hostile import (
     flood_symbols,
     flood_version_needs,
     repeat_needed,
+    search_path,
     shown,
     violations,
 )
@@ -348,3 +352,90 @@ def test_policy_with_a_5000_digit_version_still_audits(fx: Fixtures, tmp_path: P
     run = run_measured_args([str(fx.ext_2_99), "--policy-file", str(policy), "--policy", "manylinux_2_17"])
     assert run.code == 1, run.stderr
     assert "Traceback" not in run.stderr
+
+
+# -- work and output bounded whatever the input (issue 19) ----------------------
+
+#: What one verdict may print, whatever the wheel holds; real wheels print a few hundred bytes.
+OUTPUT_LIMIT = 8 << 10
+
+
+def _rpath_wheel(fx: Fixtures, tmp_path: Path, value: bytes) -> Path:
+    member = f"pkg/ext_old_rpath{EXT_SUFFIX}"
+    data = search_path(DT_RPATH, value)(ElfMap(fx.ext_old_rpath.read_bytes()))
+    return make_wheel(tmp_path, name="pkg", version="1.0", tags=WHEEL_TAGS, files={member: data})
+
+
+def test_a_million_empty_rpath_entries_are_one_entry_to_the_loader(fx: Fixtures, tmp_path: Path) -> None:
+    """ld.so keeps each directory once: the 2.2 KB wheel fails rpath on one entry (took 54 s and 1 GiB)."""
+    path = _rpath_wheel(fx, tmp_path, b":" * 1_000_000)
+    assert path.stat().st_size < 8 << 10
+    run = run_measured(path)
+    assert run.code == 1, run.stderr
+    assert run.stdout.count("(empty)") >= 1
+    assert "more" not in run.stdout  # one entry, not "... and 999981 more"
+    assert len(run.stdout) < OUTPUT_LIMIT
+    assert run.peak_mib < RSS_LIMIT_MIB
+    assert audit(path).facts.elves[0].rpath == ("",)
+
+
+def test_distinct_rpath_entries_past_the_limit_are_one_line(fx: Fixtures, tmp_path: Path) -> None:
+    path = _rpath_wheel(fx, tmp_path, b":".join(b"/d%d" % i for i in range(1001)))
+    run = run_measured(path)
+    assert run.code == 2
+    assert len(run.stderr.splitlines()) == 1
+    assert "1001 distinct DT_RPATH entries, over the limit of 1000" in run.stderr
+    assert run_measured_args([str(path), "--max-search-paths", "1001"]).code == 1
+
+
+def _tags_wheel(tmp_path: Path, count: int) -> Path:
+    tags = [f"cp311-cp311-manylinux_2_17_x{i}" for i in range(count)]
+    return make_wheel(
+        tmp_path, name="pkg", version="1.0", tags=WHEEL_TAGS, files={"pkg/__init__.py": b""}, wheel_tags=tags
+    )
+
+
+def test_400000_wheel_tag_lines_are_one_line(tmp_path: Path) -> None:
+    """They printed a 9 MB line; now an input limit, like every other count."""
+    run = run_measured(_tags_wheel(tmp_path, 400_000))
+    assert run.code == 2
+    assert run.stdout == ""
+    assert len(run.stderr.splitlines()) == 1
+    assert "WHEEL: Tag lines declare more than 1000 tags, over the limit" in run.stderr
+
+
+def test_a_compressed_tag_line_is_counted_not_expanded(tmp_path: Path) -> None:
+    """One line of 300 x 300 x 300 tags: parse_tag built the 27 M-tag cross product."""
+    part = ".".join(f"x{i}" for i in range(300))
+    run = run_measured(
+        make_wheel(tmp_path, name="pkg", version="1.0", tags=WHEEL_TAGS, files={}, wheel_tags=[f"{part}-{part}-{part}"])
+    )
+    assert run.code == 2
+    assert "more than 1000 tags" in run.stderr
+
+
+def test_1000_wheel_platforms_are_capped_in_the_report(tmp_path: Path) -> None:
+    run = run_measured(_tags_wheel(tmp_path, 1000))
+    assert run.code == 1, run.stderr
+    assert "(+980 more)" in run.stdout
+    assert len(run.stdout) < OUTPUT_LIMIT  # was 20 KB
+
+
+def test_200000_tiny_members_keep_every_crc_and_record_check(tmp_path: Path) -> None:
+    """The small-member path still checks each member: one changed byte fails RECORD."""
+    files = {f"pkg/m{i}.py": b"x = %d\n" % i for i in range(199_990)}
+    path = make_wheel(tmp_path, name="pkg", version="1.0", tags=WHEEL_TAGS, files=files)
+    result = audit(path)
+    assert result.facts.record_verified
+    assert result.facts.record_problems == ()
+    tampered = make_wheel(
+        tmp_path / "tampered", name="pkg", version="1.0", tags=WHEEL_TAGS, files={**files, "pkg/m7.py": b"x = 8\n"}
+    )
+    record = zipfile.ZipFile(path).read("pkg-1.0.dist-info/RECORD")
+    rebuilt = tmp_path / "rebuilt" / tampered.name
+    rebuilt.parent.mkdir()
+    with zipfile.ZipFile(tampered) as src, zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info, record if info.filename.endswith("RECORD") else src.read(info))
+    problems = audit(rebuilt).facts.record_problems
+    assert [p.subject for p in problems] == ["pkg/m7.py"]
