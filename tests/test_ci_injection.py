@@ -141,3 +141,17 @@ def test_escaped_and_plain_member_names_select_their_items(hostile: Path, pytest
     ):
         result = pytester.runpytest(*gate, *selection)
         result.assert_outcomes(**outcome)
+
+
+@pytest.mark.parametrize("name", [f"x-1.0-py3-none-any{V1}.whl", "x-1.0-py3-none-any\x1b[31m.whl"], ids=["command", "escape"])
+def test_a_hostile_wheel_file_name_is_refused_before_pytest_prints_it(
+    name: str, fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    shutil.copy(wheel({"pkg/ext_2_17" + EXT_SUFFIX: fx.ext_2_17}), dist / name)
+    result = pytester.runpytest("--manylinux-policy=manylinux2014", "-v", "-rA", str(dist))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    out = result.stdout.str() + result.stderr.str()
+    assert problems("pytest", out) == []
+    result.stderr.fnmatch_lines(["*a wheel file name holds only letters, digits and '_.+!-' (PEP 427); rename it"])
