@@ -143,7 +143,9 @@ def test_escaped_and_plain_member_names_select_their_items(hostile: Path, pytest
         result.assert_outcomes(**outcome)
 
 
-@pytest.mark.parametrize("name", [f"x-1.0-py3-none-any{V1}.whl", "x-1.0-py3-none-any\x1b[31m.whl"], ids=["command", "escape"])
+@pytest.mark.parametrize(
+    "name", [f"x-1.0-py3-none-any{V1}.whl", "x-1.0-py3-none-any\x1b[31m.whl"], ids=["command", "escape"]
+)
 def test_a_hostile_wheel_file_name_is_refused_before_pytest_prints_it(
     name: str, fx: Fixtures, wheel: Callable[..., Path], tmp_path: Path, pytester: pytest.Pytester
 ) -> None:
