@@ -70,7 +70,7 @@ def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
             out.append((arg, full))
         elif "::" not in arg and full.is_dir():
             wheels = [(arg, wheel.resolve()) for wheel in sorted(full.glob("*.whl")) if wheel.is_file()]
-            if not wheels and _only_sdists(full):
+            if not wheels and _nothing_to_collect(full):
                 # pytest would collect nothing from it and exit 5 without a word (issue 19).
                 _refuse_empty(arg, full)
             out.extend(wheels)
@@ -79,23 +79,22 @@ def _positional(config: pytest.Config) -> list[tuple[str, Path]]:
 
 def _refuse_empty(arg: str, full: Path) -> NoReturn:
     """One line for a directory argument with no wheel: its sdist, else what to build into it."""
-    from ._locate import NoWheelError, sdist_message  # noqa: PLC0415
+    from ._locate import NoWheelError, is_sdist, sdist_message  # noqa: PLC0415
 
-    sdist = next((path for path in sorted(full.rglob("*")) if not path.is_dir()), None)
+    sdist = next((path for path in sorted(full.rglob("*")) if not path.is_dir() and is_sdist(path)), None)
     if sdist is not None:  # the same line as for --manylinux-wheel naming it
         raise NoWheelError(f"argument {arg!r}: {sdist_message(sdist)}")
     msg = f"argument {arg!r}: {full} holds no wheel: build them into it (`python -m build --wheel --outdir {arg}`)"
     raise NoWheelError(f"{msg} or name the directory that holds them")
 
 
-def _only_sdists(directory: Path) -> bool:
-    """Whether a directory holds no file but sdists (or none at all): nothing pytest could collect.
+def _nothing_to_collect(directory: Path) -> bool:
+    """Whether a directory holds no Python file (sdists, logs, nothing): nothing pytest could collect.
 
-    A directory of tests given beside the gate's policy is left to pytest.
+    A directory with Python files (tests, a conftest) given beside the gate's
+    policy is left to pytest; ``dist/`` with an sdist and a build log is not.
     """
-    from ._locate import is_sdist  # noqa: PLC0415
-
-    return all(is_sdist(path) for path in directory.rglob("*") if not path.is_dir())
+    return not any(path.suffix == ".py" for path in directory.rglob("*") if not path.is_dir())
 
 
 def enable(config: pytest.Config, session: Session) -> None:

@@ -634,7 +634,7 @@ def test_nothing_judged_is_never_a_pass(pytester: pytest.Pytester, good: Path) -
 
 
 def test_a_directory_argument_without_wheels_is_one_line_not_a_silent_exit_5(pytester: pytest.Pytester) -> None:
-    """``pytest --manylinux-policy=manylinux2014 dist`` with dist/ empty or sdist-only collected nothing: exit 5."""
+    """``pytest --manylinux-policy=manylinux2014 dist``, dist/ empty, sdist-only or with a log: exit 5 before."""
     (pytester.path / "dist").mkdir()
     empty = pytester.runpytest("--manylinux-policy=manylinux2014", "dist")
     assert empty.ret == pytest.ExitCode.USAGE_ERROR
@@ -650,6 +650,15 @@ def test_a_directory_argument_without_wheels_is_one_line_not_a_silent_exit_5(pyt
     assert [line for line in sdist.stderr.lines if line] == [
         "ERROR: argument 'dist': this is an sdist (pkg-1.0.tar.gz): build a wheel first with `python -m build --wheel`"
     ]
+    # Stray files beside the sdist (a build log) change nothing: still nothing to collect.
+    (pytester.path / "dist" / "build.log").write_text("ok\n")
+    stray = pytester.runpytest("--manylinux-policy=manylinux2014", "dist")
+    assert stray.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in stray.stderr.lines if line] == [line for line in sdist.stderr.lines if line]
+    (pytester.path / "dist" / "pkg-1.0.tar.gz").unlink()
+    log_only = pytester.runpytest("--manylinux-policy=manylinux2014", "dist")
+    assert log_only.ret == pytest.ExitCode.USAGE_ERROR
+    log_only.stderr.fnmatch_lines(["ERROR: argument 'dist': * holds no wheel: build them into it *"])
     # A directory of tests beside the policy is still pytest's to collect.
     pytester.makepyfile(**{"tests/test_x": "def test_x(): pass\n"})
     tests = pytester.runpytest("--manylinux-policy=manylinux2014", "tests")
