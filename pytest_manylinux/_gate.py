@@ -89,12 +89,13 @@ def _refuse_empty(arg: str, full: Path) -> NoReturn:
 
 
 def _nothing_to_collect(directory: Path) -> bool:
-    """Whether a directory holds no Python file (sdists, logs, nothing): nothing pytest could collect.
+    """Whether a directory holds no Python file and no wheel (sdists, logs, nothing): nothing to collect.
 
-    A directory with Python files (tests, a conftest) given beside the gate's
-    policy is left to pytest; ``dist/`` with an sdist and a build log is not.
+    A directory with Python files (tests, a conftest) or wheels further down
+    given beside the gate's policy is left to pytest; ``dist/`` with an sdist and
+    a build log is not.
     """
-    return not any(path.suffix == ".py" for path in directory.rglob("*") if not path.is_dir())
+    return not any(path.suffix in {".py", ".whl"} for path in directory.rglob("*") if not path.is_dir())
 
 
 def enable(config: pytest.Config, session: Session) -> None:
