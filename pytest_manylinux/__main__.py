@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,7 +145,7 @@ def _jobs(text: str) -> int:
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser, separate so docs and tests can inspect it."""
     parser = argparse.ArgumentParser(
-        prog=prog,
+        prog=prog or "pytest-manylinux",  # argparse's default under ``python -m`` is "__main__.py"
         description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
     )
     parser.add_argument(
@@ -274,6 +275,21 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: A distribution name, as PEP 508 defines it (case-insensitive).
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def _check_installed(spec: str) -> None:
+    """Refuse ``installed:`` with no valid name before any lookup.
+
+    Python 3.10's ``importlib.metadata.distribution("")`` returns the first
+    distribution on the path instead of raising (3.11's raises ValueError), so
+    an empty name audited some other project and passed.
+    """
+    if spec.startswith("installed:") and not _NAME.match(spec.removeprefix("installed:")):
+        _error(f"{spec}: no installed distribution of that name")
+
+
 def _error(message: str) -> NoReturn:
     print(f"pytest-manylinux: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_ERROR)
@@ -297,6 +313,8 @@ def main(cli_args: Sequence[str], prog: str | None = None) -> int:
         if not args.paths:
             _error("give at least one wheel, directory, ELF file or installed:NAME (or --list-policies)")
         names = _policy_names(args.policy, policies)  # fail on a typo before reading any wheel
+        for path in args.paths:
+            _check_installed(path)
         here = Path.cwd()
         inputs = expand_wheels([(p, here, "input") for p in args.paths], trees=True)
     except (ManylinuxError, NoWheelError) as e:

@@ -7,16 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from builders import ABS_RUNPATH
 
+import pytest_manylinux
 from pytest_manylinux.__main__ import main
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from builders import Fixtures
 
@@ -118,9 +119,21 @@ def test_bad_sizes_are_usage_errors(bad: str, capsys: pytest.CaptureFixture[str]
     assert f"not a size: {bad.upper()!r}" in capsys.readouterr().err
 
 
-def test_empty_installed_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["installed:", "--no-cache"]) == 2
-    assert capsys.readouterr().err == "pytest-manylinux: error: installed:: no installed distribution of that name\n"
+@pytest.mark.parametrize("spec", ["installed:", "installed: ", "installed:-"])
+def test_empty_installed_name_is_one_line(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """On Python 3.10 importlib.metadata found a distribution for an empty name, and the run passed."""
+    with pytest.raises(SystemExit) as info:
+        main([spec, "--no-cache"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == f"pytest-manylinux: error: {spec}: no installed distribution of that name\n"
+
+
+@pytest.mark.parametrize("argv", [["-m", "pytest_manylinux"], ["pytest-manylinux"]], ids=["-m", "script"])
+def test_version_names_the_program(argv: list[str]) -> None:
+    """``python -m`` made argparse's program name ``__main__.py``."""
+    command = [sys.executable, *argv] if argv[0] == "-m" else [str(Path(sys.executable).parent / argv[0])]
+    out = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout == f"pytest-manylinux {pytest_manylinux.__version__}\n"
 
 
 def test_json_does_not_depend_on_hash_seeds(fx: Fixtures, wheel: Callable[..., Path]) -> None:
