@@ -107,7 +107,12 @@ WHEELHOUSE = tuple(w for w in WHEELS if w.project != "tensorflow_cpu") + tuple(
 #: The gate section's wheels (issue 14's xdist measurement): 2,000+ gate items.
 GATE_PROJECTS = ("tensorflow_cpu", "scipy")
 
-SECTIONS = ("wheels", "wheelhouse", "gate")
+SECTIONS = ("wheels", "wheelhouse", "gate", "unused")
+
+#: The unused section (issue 19): this many trivial tests, each its own function.
+UNUSED_TESTS = 500
+#: Its target: CPU with the plugin installed and unused over CPU with ``-p no:manylinux``.
+UNUSED_TARGET = 1.1
 
 #: How our CLI is told which inflater to use (issue 14).
 INFLATER_ENV = "PYTEST_MANYLINUX_INFLATER"
@@ -668,6 +673,26 @@ def bench_gate(paths: Sequence[Path], runs: int) -> dict[str, Row]:
     return rows
 
 
+def bench_unused(runs: int, count: int = UNUSED_TESTS) -> dict[str, Row]:
+    """``count`` trivial tests with the plugin installed but unused, and with ``-p no:manylinux``; interleaved.
+
+    What installing the plugin costs a project that gates nothing (issue 19):
+    no marker, no gate option, no fixture of ours. Each test is its own
+    function, so every per-test hook and the collection hooks run ``count`` times.
+    """
+    rows: dict[str, Row] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-unused-") as project:
+        Path(project, "pytest.ini").write_text("[pytest]\n")  # the rootdir, with nothing of ours in it
+        Path(project, "test_trivial.py").write_text("".join(f"def test_{i}():\n    pass\n\n\n" for i in range(count)))
+        base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_trivial.py"]
+        rows["plugin"] = Row(f"{count} tests, plugin installed, unused", base)
+        rows["without"] = Row(f"{count} tests, -p no:manylinux", [*base, "-p", "no:manylinux"])
+        for _ in range(runs):
+            for row in rows.values():
+                measure(row.label, row.argv or [], 1, cwd=project, row=row)
+    return rows
+
+
 # -- reporting ---------------------------------------------------------------
 
 
@@ -829,9 +854,28 @@ def gate_summary(rows: dict[str, Row], paths: Sequence[Path]) -> list[str]:
     ]
 
 
-def targets(results: list[Result], house: House | None, gate: dict[str, Row] | None) -> list[str]:
-    """Issue 14's targets, each met or not, from this run's numbers."""
-    lines = ["Targets (issue 14):", ""]
+def unused_summary(rows: dict[str, Row]) -> list[str]:
+    """The plugin's cost in a run that gates nothing."""
+    return [
+        f"{UNUSED_TESTS} trivial tests, `pytest -p no:cacheprovider -q` with and without the plugin "
+        "(runs interleaved):",
+        "",
+        *rows_table(rows.values()),
+        "",
+        f"CPU plugin / -p no:manylinux: {unused_ratio(rows):.2f}x; wall: {ratio(rows['plugin'], rows['without'])}",
+    ]
+
+
+def unused_ratio(rows: dict[str, Row]) -> float:
+    """Median CPU with the plugin unused over median CPU without it."""
+    return rows["plugin"].cpu_median / rows["without"].cpu_median
+
+
+def targets(
+    results: list[Result], house: House | None, gate: dict[str, Row] | None, unused: dict[str, Row] | None = None
+) -> list[str]:
+    """Issue 14's and 19's targets, each met or not, from this run's numbers."""
+    lines = ["Targets (issues 14, 19):", ""]
 
     def line(name: str, value: float, limit: float, *, above: bool, unit: str = "x") -> None:
         met = value >= limit if above else value <= limit
@@ -850,6 +894,13 @@ def targets(results: list[Result], house: House | None, gate: dict[str, Row] | N
         )
     if gate is not None:
         line("gate CPU, -n 2 / -n 0", gate["n2"].cpu_median / gate["n0"].cpu_median, 1.15, above=False)
+    if unused is not None:
+        line(
+            f"unused plugin CPU, {UNUSED_TESTS} tests / -p no:manylinux",
+            unused_ratio(unused),
+            UNUSED_TARGET,
+            above=False,
+        )
     return lines
 
 
@@ -926,7 +977,7 @@ def machine_lines(info: dict[str, str], features: CliFeatures) -> list[str]:
     ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one report, section by section
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901, PLR0912, PLR0915 - one report, section by section
     """Fetch, measure, print; exit 1 when a verdict differs from auditwheel's."""
     args = parse_args(argv)
     cache: Path = args.download_dir
@@ -949,10 +1000,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one report, 
     results: list[Result] = []
     house: House | None = None
     gate: dict[str, Row] | None = None
+    unused: dict[str, Row] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-xdg-") as xdg:
         os.environ["XDG_CACHE_HOME"] = xdg
-        sample = next(iter(paths.values()), None) or next(house_dir.glob("*.whl"))
-        features = cli_features(sample)
+        sample = next(iter(paths.values()), None) or next(house_dir.glob("*.whl"), None)
+        features = cli_features(sample) if sample is not None else CliFeatures(jobs=False, inflaters=())
         info = machine()
         log(f"machine: {info}; {features}")
         for wheel in wheels:
@@ -966,6 +1018,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one report, 
         if gate_wheels:
             log("gate")
             gate = bench_gate([paths[w.project] for w in gate_wheels], args.runs)
+        if "unused" in args.sections:
+            log("unused")
+            unused = bench_unused(args.runs)
     out = ["## Summary", "", *machine_lines(info, features), ""]
     if results:
         out += [*summary(results, info), ""]
@@ -973,7 +1028,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one report, 
         out += ["### Wheelhouse", "", *house_summary(house), ""]
     if gate is not None:
         out += ["### The gate under pytest-xdist", "", *gate_summary(gate, [paths[w.project] for w in gate_wheels]), ""]
-    out += targets(results, house, gate)
+    if unused is not None:
+        out += ["### The plugin installed and unused", "", *unused_summary(unused), ""]
+    out += targets(results, house, gate, unused)
     print("\n\n".join(wheel_table(r) for r in results))
     print()
     print("\n".join(out))
@@ -1001,6 +1058,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 - one report, 
                 "rows": {key: row.as_json() for key, row in house.rows.items()},
             },
             "gate": None if gate is None else {key: row.as_json() for key, row in gate.items()},
+            "unused": None if unused is None else {key: row.as_json() for key, row in unused.items()},
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(doc, indent=2) + "\n")

@@ -144,7 +144,7 @@ def _jobs(text: str) -> int:
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser, separate so docs and tests can inspect it."""
     parser = argparse.ArgumentParser(
-        prog=prog,
+        prog=prog or "pytest-manylinux",  # argparse's default under ``python -m`` is "__main__.py"
         description="Audit Linux wheels (or directories, or ELF files) against manylinux/musllinux policies.",
     )
     parser.add_argument(

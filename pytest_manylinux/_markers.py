@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAILURES",
+    "MARKERS_FIXTURE",
     "MarkerRequest",
     "audit_marked",
     "host_skip",
+    "marked",
     "marker_lines",
+    "marks_function",
     "parametrize",
     "requests_of",
     "uses_plugin",
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 GENERIC = "manylinux"
+#: The fixture that audits a marked test; not autouse: only marked tests pay for a fixture (issue 19).
+MARKERS_FIXTURE = "_manylinux_markers"
 _MAX_SHOWN = 5  # misuses named in the one usage error
 _KEYWORDS = "*, wheel=None, allow_libraries=(), allow_symbols=(), allow_checks=(), baseline=None"
 
@@ -82,15 +87,20 @@ class MarkerRequest:
     baseline: str | None = None  # a baseline file or an earlier release's wheels, relative to the rootdir
 
 
-def _policy_names(config: pytest.Config) -> frozenset[str]:
-    from ._policy import policy_names  # noqa: PLC0415
+_NAMES = pytest.StashKey[frozenset[str]]()
 
-    return frozenset(policy_names(session_of(config).settings.policy_files))
+
+def _marker_names(config: pytest.Config) -> frozenset[str]:
+    """Every marker name that is ours, the generic one and each policy's: found once per run, asked per test."""
+    names = config.stash.get(_NAMES, None)
+    if names is None:
+        names = config.stash[_NAMES] = frozenset({GENERIC, *session_of(config).policy_names})
+    return names
 
 
 def requests_of(node: pytest.Item | pytest.Function) -> list[MarkerRequest]:
     """The policy markers on a test, bound to the signature; raises :class:`pytest.UsageError`."""
-    names = _policy_names(node.config)
+    names = _marker_names(node.config)
     out = []
     for marker in node.iter_markers():
         if marker.name == GENERIC:
@@ -140,9 +150,27 @@ def _as_mapping(value: object, source: str, *, sep: str = ":") -> dict[str, str]
     return parse_allowlist(value, source, sep=sep)
 
 
+def marked(node: pytest.Item | pytest.Collector) -> bool:
+    """Whether a node or one of its parents carries a policy marker."""
+    names = _marker_names(node.config)
+    return any(m.name in names for m in node.iter_markers())
+
+
+def marks_function(collector: pytest.Collector, obj: object) -> bool:
+    """Whether a test function about to be collected carries a policy marker, on itself or a parent.
+
+    Asked before pytest computes the function's fixtures, so from the marks its
+    decorators stored on it (``pytestmark``, where pytest's ``store_mark`` puts them).
+    """
+    names = _marker_names(collector.config)
+    own = getattr(obj, "pytestmark", ())
+    own = own if isinstance(own, list) else [own]
+    return any(getattr(m, "name", None) in names for m in own) or marked(collector)
+
+
 def uses_plugin(item: pytest.Item) -> bool:
     """Whether a test asks for a wheel: a policy marker, or one of our fixtures."""
-    names = _policy_names(item.config) | {GENERIC}
+    names = _marker_names(item.config)
     fixtures = {"manylinux_wheel", "manylinux_audit"}
     return any(m.name in names for m in item.iter_markers()) or bool(fixtures & set(getattr(item, "fixturenames", ())))
 
@@ -153,7 +181,7 @@ def validate(items: list[pytest.Item]) -> None:
 
     problems: list[str] = []
     session = session_of(items[0].config) if items else None
-    known = (_policy_names(items[0].config) | {GENERIC}) if items else frozenset()
+    known = _marker_names(items[0].config) if items else frozenset()
     for item in items:
         if not isinstance(item, pytest.Function):
             continue  # gate items carry the bare marker for -m selection
@@ -220,10 +248,10 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
     from ._errors import ManylinuxError  # noqa: PLC0415
 
     definition = metafunc.definition
-    names = _policy_names(metafunc.config) | {GENERIC}
-    marked = any(m.name in names for m in definition.iter_markers())
+    names = _marker_names(metafunc.config)
+    carries = any(m.name in names for m in definition.iter_markers())
     wants = {"manylinux_wheel", "manylinux_audit"} & set(metafunc.fixturenames)
-    if not (marked or wants):
+    if not (carries or wants):
         return
     try:
         explicit = [r.wheel for r in requests_of(definition) if r.wheel]
@@ -242,7 +270,7 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
     if "manylinux_wheel" in metafunc.fixturenames:
         metafunc.parametrize("manylinux_wheel", paths, ids=ids, scope="function")
     else:
-        metafunc.parametrize("_manylinux_markers", paths, ids=ids, indirect=True)
+        metafunc.parametrize(MARKERS_FIXTURE, paths, ids=ids, indirect=True)
 
 
 #: Failure text of a marked test, set in setup and raised when the body would run.
@@ -260,13 +288,13 @@ def audit_marked(request: pytest.FixtureRequest) -> None:
     so a non-compliant wheel is a failed test, not an error in setup. Usage
     problems and unreadable wheels end the test with one line.
     """
-    from ._errors import ManylinuxError  # noqa: PLC0415
-    from ._render import audit_headline, audit_results, render_audit, render_facts, wheel_info  # noqa: PLC0415
-
     item = request.node
     requests = requests_of(item)
     if not requests:
-        return
+        return  # every test asks: an unmarked one imports nothing more (issue 19)
+    from ._errors import ManylinuxError  # noqa: PLC0415
+    from ._render import audit_headline, audit_results, render_audit, render_facts, wheel_info  # noqa: PLC0415
+
     session = session_of(item.config)
     if any(req.wheel is None for req in requests) and (reason := host_skip(session)):
         pytest.skip(reason)

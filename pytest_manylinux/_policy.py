@@ -30,6 +30,7 @@ __all__ = [
     "LOADER_SONAMES",
     "PYPI_LINUX_TAGS",
     "RETIRED_IMAGES",
+    "VENDORED_NAMES",
     "PolicySet",
     "declared_arch",
     "declared_libc",
@@ -269,6 +270,10 @@ class PolicySet:
 
     def names(self) -> tuple[str, ...]:
         """Every policy name and alias without an arch suffix, sorted."""
+        return self._names
+
+    @functools.cached_property
+    def _names(self) -> tuple[str, ...]:
         found = {p.name for p in self._policies} | {a for p in self._policies for a in p.aliases}
         return tuple(sorted(found, key=_name_key))
 
@@ -439,65 +444,91 @@ def _linux(libc: Libc, arch: str) -> Policy:
     return Policy(name="linux", arch=arch, libc=libc, priority=0)
 
 
-def policy_names(files: Sequence[Path] = ()) -> tuple[str, ...]:
-    """Every policy name and alias, from the JSON alone (no Policy objects).
+#: The policy names and aliases the vendored files define, by family (``linux`` left out).
+#: Marker registration needs them at every pytest start-up, and decoding 127 kB of JSON
+#: for them cost a run that gates nothing (issue 19); tests/test_cost.py holds them to the files.
+VENDORED_NAMES: dict[Libc, tuple[str, ...]] = {
+    Libc.GLIBC: (
+        "manylinux1", "manylinux_2_5", "manylinux_2_12", "manylinux_2_17", "manylinux_2_24", "manylinux_2_26",
+        "manylinux_2_27", "manylinux_2_28", "manylinux_2_31", "manylinux_2_34", "manylinux_2_35", "manylinux_2_36",
+        "manylinux_2_37", "manylinux_2_38", "manylinux_2_39", "manylinux_2_40", "manylinux_2_41", "manylinux2010",
+        "manylinux2014",
+    ),
+    Libc.MUSL: ("musllinux_1_1", "musllinux_1_2"),
+}  # fmt: skip
 
-    Marker registration needs only the names, at every pytest start-up, so it
-    decodes the files and nothing else. Bad files are reported later, by
+
+def policy_names(files: Sequence[Path] = ()) -> tuple[str, ...]:
+    """Every policy name and alias, sorted: the vendored ones, with ``files`` replacing families.
+
+    Only ``files`` are decoded (the vendored names are :data:`VENDORED_NAMES`).
+    Unreadable or bad files are skipped here and reported by
     :func:`load_policies`, when a policy is actually needed.
     """
-    names: set[str] = set()
-    for _, label, data in _sources(files, strict=False):
-        try:
-            entries = _decode(label, data)
-        except PolicyDataError:
-            continue
-        for entry in entries:
-            aliases = entry.get("aliases")
-            for name in [entry.get("name"), *(aliases if isinstance(aliases, list) else ())]:
-                if isinstance(name, str) and name != "linux":
-                    names.add(name)
-    return tuple(sorted(names, key=_name_key))
-
-
-def _sources(files: Sequence[Path], *, strict: bool = True) -> list[tuple[Libc, str, bytes]]:
-    """(family, label, bytes) of the data in force: vendored, with ``files`` replacing families."""
-    raw: dict[Libc, tuple[str, bytes]] = {}
-    package = resources.files(__package__) / "policies"
-    for libc, filename in (
-        (Libc.GLIBC, "manylinux-policy.json"),
-        (Libc.MUSL, "musllinux-policy.json"),
-    ):
-        raw[libc] = (f"{VENDORED_SOURCE} {filename}", (package / filename).read_bytes())
+    by_family = dict(VENDORED_NAMES)
     for path in files:
         try:
-            data = Path(path).read_bytes()
-        except OSError as e:
-            if not strict:
-                continue
-            raise PolicyDataError(str(path), f"cannot read: {e.strerror or e}") from e
-        try:
-            entries = _decode(str(path), data)
-        except PolicyDataError:
-            if not strict:
-                continue
-            raise
-        names = [str(e.get("name", "")) for e in entries]
-        libc = Libc.MUSL if any(n.startswith("musllinux") for n in names) else Libc.GLIBC
-        raw[libc] = (str(path), data)
-    return [(libc, label, data) for libc, (label, data) in raw.items()]
+            entries = _decode(str(path), Path(path).read_bytes())
+        except (OSError, PolicyDataError):
+            continue
+        by_family[_family_of(entries)] = _names_in(entries)
+    return tuple(sorted({n for names in by_family.values() for n in names}, key=_name_key))
+
+
+def _names_in(entries: Iterable[dict[str, object]]) -> tuple[str, ...]:
+    """The names and aliases of decoded policy objects, ``linux`` left out."""
+    found: set[str] = set()
+    for entry in entries:
+        found.add(cast("str", entry["name"]))
+        found.update(cast("list[str]", entry["aliases"]))
+    found.discard("linux")
+    return tuple(sorted(found, key=_name_key))
+
+
+def _family_of(entries: Iterable[dict[str, object]]) -> Libc:
+    """The family a policy file replaces: musllinux if it names a musllinux policy, else manylinux."""
+    return Libc.MUSL if any(str(e["name"]).startswith("musllinux") for e in entries) else Libc.GLIBC
+
+
+_VENDORED_FILES = ((Libc.GLIBC, "manylinux-policy.json"), (Libc.MUSL, "musllinux-policy.json"))
 
 
 def load_policies(files: Sequence[Path] = ()) -> PolicySet:
-    """Load the vendored policy data, with ``files`` replacing whole families."""
-    policies: list[Policy] = []
-    sources: list[_Source] = []
-    for libc, label, data in _sources(files):
+    """Load the vendored policy data, with ``files`` replacing whole families.
+
+    Decoded once per process for the same content: a pytest run, its
+    ``--manylinux-policy`` check, its markers and the default policies of
+    :mod:`._audit` all share one :class:`PolicySet` (issue 19).
+    """
+    return _load(tuple((str(path), _read(path)) for path in files))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise PolicyDataError(str(path), f"cannot read: {e.strerror or e}") from e
+
+
+@functools.lru_cache(maxsize=8)
+def _load(files: tuple[tuple[str, bytes], ...]) -> PolicySet:
+    """The policy set of the vendored data with these (label, bytes) files on top; one per content."""
+    package = resources.files(__package__) / "policies"
+    sources: dict[Libc, tuple[str, bytes, list[dict[str, object]] | None]] = {
+        libc: (f"{VENDORED_SOURCE} {filename}", (package / filename).read_bytes(), None)
+        for libc, filename in _VENDORED_FILES
+    }
+    for label, data in files:
         entries = _decode(label, data)
+        sources[_family_of(entries)] = (label, data, entries)
+    policies: list[Policy] = []
+    digests: list[_Source] = []
+    for libc, (label, data, decoded) in sources.items():
+        entries = decoded if decoded is not None else _decode(label, data)
         _validate(label, entries)
         policies.extend(_build(label, libc, entries))
-        sources.append(_Source(label, hashlib.sha256(data).hexdigest()[:12]))
-    return PolicySet(_with_images(policies), sources)
+        digests.append(_Source(label, hashlib.sha256(data).hexdigest()[:12]))
+    return PolicySet(_with_images(policies), digests)
 
 
 def _decode(label: str, data: bytes) -> list[dict[str, object]]:

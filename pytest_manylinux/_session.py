@@ -8,6 +8,7 @@ different modules never keep state of their own.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,16 @@ class Session:
     def is_worker(self) -> bool:
         """True in a pytest-xdist worker (without importing xdist)."""
         return hasattr(self.config, "workerinput")
+
+    @functools.cached_property
+    def policy_names(self) -> tuple[str, ...]:
+        """The policy names and aliases markers may carry, sorted: every test asks, so found once.
+
+        Without ``--policy-file`` no JSON is decoded for them (issue 19).
+        """
+        from ._policy import policy_names  # noqa: PLC0415
+
+        return policy_names(self.settings.policy_files)
 
     @property
     def policies(self) -> PolicySet:

@@ -1135,15 +1135,21 @@ def open_input(path: str | os.PathLike[str], limits: Limits | None = None) -> In
 
 #: ``installed:NAME`` names an installed distribution instead of a file.
 INSTALLED_PREFIX = "installed:"
+#: A distribution name, as PEP 508 defines it (case-insensitive).
+_DIST_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 
 
 def _installed(name: str, limits: Limits) -> InputReader:
     """The files an installed distribution's RECORD lists, read where they lie."""
     from importlib import metadata  # noqa: PLC0415
 
+    # Python 3.10's distribution("") returns the first distribution on the path instead
+    # of raising (3.11's raises ValueError): check the name is one (PEP 508) first.
+    if not _DIST_NAME.fullmatch(name):
+        raise InvalidWheelError(f"installed:{name}", "no installed distribution of that name")
     try:
         dist = metadata.distribution(name)
-    except (metadata.PackageNotFoundError, ValueError) as e:  # ValueError: an empty name
+    except (metadata.PackageNotFoundError, ValueError) as e:
         raise InvalidWheelError(f"installed:{name}", "no installed distribution of that name") from e
     root = Path(str(dist.locate_file("")))
     files = [f.as_posix() for f in dist.files or () if not f.as_posix().startswith(("/", "../"))]

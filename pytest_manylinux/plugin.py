@@ -10,6 +10,7 @@ for a few option definitions.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,11 +33,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from ._markers import marker_lines  # noqa: PLC0415
-    from ._policy import policy_names  # noqa: PLC0415
 
     session = Session(config, Settings.from_config(config))
     config.stash[SESSION] = session
-    for line in marker_lines(policy_names(session.settings.policy_files)):
+    for line in marker_lines(session.policy_names):
         config.addinivalue_line("markers", line)
     if not session.is_worker:
         from ._report import Reporter  # noqa: PLC0415
@@ -97,6 +97,35 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
             nodeid = file_path.as_posix()  # outside the rootdir: the absolute path still selects it
         return WheelFile.from_parent(parent, path=file_path, nodeid=nodeid)
     return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Module | pytest.Class, name: str, obj: object) -> None:
+    """Give a marked test function the fixture that audits it, before pytest computes its fixtures.
+
+    Applied as a ``usefixtures`` mark, as a decorator would, so the fixture is
+    in the function's closure and ``pytest_generate_tests`` can run it once per wheel.
+    """
+    del name
+    if not inspect.isfunction(obj):
+        return
+    from ._markers import MARKERS_FIXTURE, marks_function  # noqa: PLC0415
+
+    if marks_function(collector, obj):
+        pytest.mark.usefixtures(MARKERS_FIXTURE)(obj)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A policy marker collection did not see (a ``pytest.param``'s, one a hook added) audits all the same.
+
+    Without it the test would pass unaudited: a gate that fails open.
+    """
+    from ._markers import MARKERS_FIXTURE, marked  # noqa: PLC0415
+
+    names = getattr(item, "fixturenames", None)
+    if isinstance(names, list) and MARKERS_FIXTURE not in names and marked(item):
+        names.insert(0, MARKERS_FIXTURE)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -254,9 +283,13 @@ def manylinux_audit(request: pytest.FixtureRequest, manylinux_wheel: Path) -> Au
     raise AssertionError  # pragma: no cover - _one_line either returns or fails
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _manylinux_markers(request: pytest.FixtureRequest) -> None:
-    """Audit the wheel for each policy marker on the test, before its body runs."""
+    """Audit the wheel for each policy marker on the test, before its body runs.
+
+    Not autouse: a fixture on every test cost a run that gates nothing 10% (issue 19);
+    marked tests get it from ``pytest_pycollect_makeitem`` or ``pytest_runtest_setup``.
+    """
     item = request.node
     if not isinstance(item, pytest.Function):
         return

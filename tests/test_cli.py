@@ -7,16 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from builders import ABS_RUNPATH
 
+import pytest_manylinux
 from pytest_manylinux.__main__ import main
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from builders import Fixtures
 
@@ -118,9 +119,28 @@ def test_bad_sizes_are_usage_errors(bad: str, capsys: pytest.CaptureFixture[str]
     assert f"not a size: {bad.upper()!r}" in capsys.readouterr().err
 
 
-def test_empty_installed_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["installed:", "--no-cache"]) == 2
-    assert capsys.readouterr().err == "pytest-manylinux: error: installed:: no installed distribution of that name\n"
+@pytest.mark.parametrize("spec", ["installed:", "installed: ", "installed:-"])
+def test_empty_installed_name_is_one_line(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """On Python 3.10 importlib.metadata found a distribution for an empty name, and the run passed."""
+    assert main([spec, "--no-cache"]) == 2
+    assert capsys.readouterr().err == f"pytest-manylinux: error: {spec}: no installed distribution of that name\n"
+
+
+@pytest.mark.parametrize("spec", ["installed:", "installed:-"])
+def test_empty_installed_name_fails_the_fixture_too(spec: str, pytester: pytest.Pytester) -> None:
+    """The plugin resolves installed: through the same reader: never some other distribution (3.10)."""
+    pytester.makepyfile("def test_audit(manylinux_audit):\n    pass\n")
+    result = pytester.runpytest(f"--manylinux-wheel={spec}", "--manylinux-build=never")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*{spec}: no installed distribution of that name*"])
+
+
+@pytest.mark.parametrize("argv", [["-m", "pytest_manylinux"], ["pytest-manylinux"]], ids=["-m", "script"])
+def test_version_names_the_program(argv: list[str]) -> None:
+    """``python -m`` made argparse's program name ``__main__.py``."""
+    command = [sys.executable, *argv] if argv[0] == "-m" else [str(Path(sys.executable).parent / argv[0])]
+    out = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout == f"pytest-manylinux {pytest_manylinux.__version__}\n"
 
 
 def test_json_does_not_depend_on_hash_seeds(fx: Fixtures, wheel: Callable[..., Path]) -> None:
