@@ -192,29 +192,40 @@ class Reporter:
             self._unused_allowances(session)
         if not (wanted or collected.results or collected.errors or self.session.gated):
             return
-        self.document = self._document(int(session.exitstatus))
-
-        for path, text, mode in (
-            (settings.json_path, _json_text, "w"),
-            (settings.markdown_path, _markdown_text, "a"),
-        ):
-            if path is None:
-                continue
-            try:
-                if mode == "w":
-                    write_atomically(path, text(self.document))
-                else:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    with path.open("a", encoding="utf-8") as f:
-                        f.write(text(self.document))
-            except OSError as e:
-                self.write_errors.append(f"cannot write {path}: {e.strerror or e}")
+        # JSON first, then Markdown: a report that could not be written fails the run
+        # before the next one is written, so neither can say PASS for it; the JSON is
+        # rewritten when only the Markdown failed after it.
+        doc = self._document(int(session.exitstatus))
+        json_ok = settings.json_path is not None and self._write(settings.json_path, doc, session, append=False)
+        if settings.markdown_path is not None and not self._write(settings.markdown_path, doc, session, append=True):
+            if json_ok and settings.json_path is not None:
+                self._write(settings.json_path, self._failed(doc, session), session, append=False)
         if self.write_errors:
-            if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
-            self.document = {**self.document, "passed": False, "exit_status": int(session.exitstatus)}
+            doc = self._failed(doc, session)
+        self.document = doc
         if os.environ.get("GITHUB_ACTIONS") == "true":
             self._annotate(self.document)
+
+    def _write(self, path: Path, doc: DocumentJSON, session: pytest.Session, *, append: bool) -> bool:
+        """Write one report; a failure fails the run (and every report written after it)."""
+        try:
+            if append:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as f:
+                    f.write(_markdown_text(self._failed(doc, session) if self.write_errors else doc))
+            else:
+                write_atomically(path, _json_text(self._failed(doc, session) if self.write_errors else doc))
+        except OSError as e:
+            self.write_errors.append(f"cannot write {path}: {e.strerror or e}")
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a gate whose report is missing has not passed
+            return False
+        return True
+
+    @staticmethod
+    def _failed(doc: DocumentJSON, session: pytest.Session) -> DocumentJSON:
+        """The document of a run that failed after it was made (a report could not be written)."""
+        return {**doc, "passed": False, "exit_status": int(session.exitstatus)}
 
     def _annotate(self, document: DocumentJSON) -> None:
         """GitHub Actions annotations per failing wheel and check, on stderr (issue 15).

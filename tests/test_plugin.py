@@ -300,3 +300,18 @@ def test_names_from_a_policy_file_become_markers(pytester: pytest.Pytester, whee
     unknown = pytester.runpytest_subprocess("--strict-markers", wheel)
     assert unknown.ret == pytest.ExitCode.INTERRUPTED  # no such marker without the file
     unknown.stdout.fnmatch_lines(["*'corp2024' not found in `markers` configuration option*"])
+
+
+def test_a_report_that_cannot_be_written_fails_the_reports_written_after_it(
+    pytester: pytest.Pytester, wheel_2_17: Path
+) -> None:
+    """The JSON under /proc failed at the end (exit 3) while the Markdown still said PASS (issue 19's trial)."""
+    markdown = pytester.path / "summary.md"
+    result = pytester.runpytest(
+        "--manylinux-policy=manylinux2014", str(wheel_2_17), "--manylinux-json=/proc/x.json",
+        f"--manylinux-markdown={markdown}",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    text = markdown.read_text()
+    assert "PASS" not in text
+    assert "FAIL" in text
